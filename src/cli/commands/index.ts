@@ -1,0 +1,7 @@
+import type { CommandModule } from '../context.js';
+import { schemaCommand } from './schema.js';
+
+/** Every sub-command of `nova`. Each lives in its own file; add a line here to add a command. */
+export const commandModules: CommandModule[] = [
+  schemaCommand,
+];

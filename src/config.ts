@@ -1,0 +1,93 @@
+/**
+ * The one place that reads the environment and `novasystem.config.json`. Everything else receives
+ * a Config. Environment wins over the file; the file wins over defaults.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { z } from 'zod';
+import { NovaError } from './errors.js';
+import { parseJsonText, parseOrThrow } from './protocol/validate.js';
+
+export const SandboxKind = z.enum(['bwrap', 'docker', 'none']);
+export type SandboxKind = z.infer<typeof SandboxKind>;
+export const LlmKind = z.enum(['none', 'openai', 'ollama']);
+
+const FileConfig = z.object({
+  home: z.string().optional(),
+  databaseUrl: z.string().optional(),
+  redisUrl: z.string().optional(),
+  sandbox: SandboxKind.optional(),
+  llm: LlmKind.optional(),
+  llmModel: z.string().optional(),
+  tenant: z.string().optional(),
+}).strict();
+
+export interface Config {
+  home: string;
+  /** SQLite file used when no databaseUrl is set. */
+  sqlitePath: string;
+  databaseUrl?: string;
+  redisUrl?: string;
+  /** undefined = choose automatically (bwrap when installed, else refuse without --sandbox none). */
+  sandbox?: SandboxKind;
+  llm: z.infer<typeof LlmKind>;
+  llmModel?: string;
+  openaiApiKey?: string;
+  openaiBaseUrl?: string;
+  ollamaHost?: string;
+  tenant: string;
+  /** `NOVA_REQUIRE_SERVICES=1`: tests treat a missing PostgreSQL/Redis as a failure, not a skip. */
+  requireServices: boolean;
+  debug: boolean;
+  /** The config file that was read, if any. */
+  configFile?: string;
+}
+
+function pickEnum<T extends z.ZodEnum>(schema: T, value: string | undefined, variable: string): z.infer<T> | undefined {
+  if (value === undefined || value === '') return undefined;
+  const r = schema.safeParse(value);
+  if (!r.success) {
+    throw new NovaError('BAD_INPUT', `${variable}="${value}" is not one of: ${schema.options.join(', ')}`, { hint: `Set ${variable} to one of ${schema.options.join(', ')} or unset it.` });
+  }
+  return r.data as z.infer<T>;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): Config {
+  const fileCandidates = [env.NOVA_CONFIG, join(cwd, 'novasystem.config.json')].filter((f): f is string => !!f);
+  let file: z.infer<typeof FileConfig> = {};
+  let configFile: string | undefined;
+  for (const f of fileCandidates) {
+    if (existsSync(f)) {
+      const text = readFileSync(f, 'utf8');
+      file = parseOrThrow(FileConfig, parseJsonText(text, `config file ${f}`, 1024 * 1024), `config file ${f}`, 'Allowed keys: home, databaseUrl, redisUrl, sandbox, llm, llmModel, tenant.');
+      configFile = f;
+      break;
+    }
+  }
+  const home = resolve(env.NOVA_HOME || file.home || join(homedir(), '.novasystem'));
+  const databaseUrl = env.NOVA_DATABASE_URL || file.databaseUrl || undefined;
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new NovaError('BAD_INPUT', `NOVA_DATABASE_URL must be a postgres:// URL, got "${databaseUrl}"`, { hint: 'Unset it to use the embedded SQLite store, or give postgres://user@host:5432/db.' });
+  }
+  const redisUrl = env.NOVA_REDIS_URL || file.redisUrl || undefined;
+  if (redisUrl && !/^rediss?:\/\//.test(redisUrl)) {
+    throw new NovaError('BAD_INPUT', `NOVA_REDIS_URL must be a redis:// URL, got "${redisUrl}"`, { hint: 'Example: redis://127.0.0.1:6379/0' });
+  }
+  return {
+    home,
+    sqlitePath: join(home, 'nova.sqlite'),
+    databaseUrl,
+    redisUrl,
+    sandbox: pickEnum(SandboxKind, env.NOVA_SANDBOX, 'NOVA_SANDBOX') ?? file.sandbox,
+    llm: pickEnum(LlmKind, env.NOVA_LLM, 'NOVA_LLM') ?? file.llm ?? 'none',
+    llmModel: env.NOVA_LLM_MODEL || file.llmModel,
+    openaiApiKey: env.OPENAI_API_KEY,
+    openaiBaseUrl: env.OPENAI_BASE_URL,
+    ollamaHost: env.OLLAMA_HOST,
+    tenant: env.NOVA_TENANT || file.tenant || 'default',
+    requireServices: env.NOVA_REQUIRE_SERVICES === '1',
+    debug: !!env.NOVA_DEBUG,
+    configFile,
+  };
+}

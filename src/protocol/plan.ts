@@ -1,0 +1,87 @@
+import { z } from 'zod';
+
+/** Ecosystems NovaSystem recognises. */
+export const EcosystemName = z.enum([
+  'node', 'python', 'go', 'rust', 'java-maven', 'java-gradle', 'ruby', 'php', 'dotnet',
+  'cmake', 'meson', 'autotools', 'make', 'docker',
+]);
+export type EcosystemName = z.infer<typeof EcosystemName>;
+
+export const Stage = z.enum(['system', 'install', 'build', 'test', 'run']);
+export type Stage = z.infer<typeof Stage>;
+export const STAGE_ORDER: Record<Stage, number> = { system: 0, install: 1, build: 2, test: 3, run: 4 };
+
+export const SourceKind = z.enum(['ci', 'docs', 'manifest', 'default', 'memory', 'llm']);
+export type SourceKind = z.infer<typeof SourceKind>;
+
+export const Provenance = z.object({
+  kind: SourceKind,
+  file: z.string().optional(),
+  line: z.number().int().min(1).optional(),
+  /** Finer detail: `github-actions`, `makefile`, `readme-code-block`, … */
+  detail: z.string().optional(),
+});
+export type Provenance = z.infer<typeof Provenance>;
+
+export const Verdict = z.enum(['allow', 'warn', 'block']);
+export type Verdict = z.infer<typeof Verdict>;
+
+export const Ecosystem = z.object({
+  name: EcosystemName,
+  /** Folder relative to the repository root, "." for the root. */
+  root: z.string(),
+  packageManager: z.string(),
+  packageManagerVersion: z.string().optional(),
+  languageVersion: z.string().optional(),
+  /** Where the language version came from (`.nvmrc`, `engines.node`, …). */
+  languageVersionSource: z.string().optional(),
+  workspaces: z.array(z.string()).optional(),
+  dependencies: z.record(z.string(), z.string()).optional(),
+  devDependencies: z.record(z.string(), z.string()).optional(),
+  systemPackages: z.array(z.string()).optional(),
+  /** Manifest scripts (package.json scripts, composer scripts, …). */
+  scripts: z.record(z.string(), z.string()).optional(),
+  lockfiles: z.array(z.string()).optional(),
+});
+export type Ecosystem = z.infer<typeof Ecosystem>;
+
+export const PlanStep = z.object({
+  stage: Stage,
+  command: z.string(),
+  cwd: z.string().optional(),
+  env: z.record(z.string(), z.string()).optional(),
+  source: Provenance,
+  confidence: z.number().min(0).max(1),
+  verdict: Verdict,
+  reasons: z.array(z.string()),
+  /** Suggested better form of the command, if any (e.g. `npm ci`). */
+  suggestion: z.string().optional(),
+  /** The step needs network access (dependency downloads). */
+  network: z.boolean().optional(),
+  /** Values the user must supply before the step can run (placeholders such as `<your-token>`). */
+  needsInput: z.array(z.string()).optional(),
+});
+export type PlanStep = z.infer<typeof PlanStep>;
+
+export const Prerequisite = z.object({
+  kind: z.enum(['toolchain', 'service', 'browser', 'network', 'submodules', 'credentials', 'system-package', 'os']),
+  name: z.string(),
+  detail: z.string().optional(),
+  /** Whether this machine appears to satisfy it (undefined: unknown). */
+  satisfied: z.boolean().optional(),
+  source: Provenance.optional(),
+});
+export type Prerequisite = z.infer<typeof Prerequisite>;
+
+export const Plan = z.object({
+  target: z.string(),
+  /** Absolute path of the checked-out repository that was analysed. */
+  root: z.string().optional(),
+  ecosystems: z.array(Ecosystem),
+  steps: z.array(PlanStep),
+  /** Commands found for other systems (brew, choco, winget, PowerShell), kept apart. */
+  otherPlatformSteps: z.array(PlanStep).optional(),
+  prerequisites: z.array(Prerequisite).optional(),
+  warnings: z.array(z.string()),
+});
+export type Plan = z.infer<typeof Plan>;

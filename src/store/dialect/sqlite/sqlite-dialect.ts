@@ -1,0 +1,40 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { Kysely, SqliteDialect } from 'kysely';
+import { NovaError } from '../../../errors.js';
+import type { Database } from '../../schema.js';
+import type { Store } from '../../store.js';
+
+/**
+ * SQLite through better-sqlite3 12.x. WAL mode plus a busy timeout lets a CLI and a server use the
+ * same file at once: readers never block the writer, and a second writer waits instead of failing.
+ */
+export function openSqlite(path: string): Store {
+  if (path !== ':memory:') {
+    try {
+      mkdirSync(dirname(path), { recursive: true });
+    } catch (e) {
+      throw new NovaError('UNAVAILABLE', `cannot create the folder for the SQLite store at ${dirname(path)}: ${(e as Error).message}`, { hint: 'Set NOVA_HOME to a writable folder.' });
+    }
+  }
+  let raw: BetterSqlite3.Database;
+  try {
+    raw = new BetterSqlite3(path);
+  } catch (e) {
+    throw new NovaError('UNAVAILABLE', `cannot open the SQLite store ${path}: ${(e as Error).message}`, { hint: 'Check that NOVA_HOME is writable and the file is a SQLite database.' });
+  }
+  raw.pragma('journal_mode = WAL');
+  raw.pragma('busy_timeout = 10000');
+  raw.pragma('synchronous = NORMAL');
+  raw.pragma('foreign_keys = ON');
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }) });
+  return {
+    db,
+    dialect: 'sqlite',
+    location: path,
+    close: async () => {
+      await db.destroy();
+    },
+  };
+}

@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { storeBackends } from '../testing/services.js';
+import { openStore } from './store.js';
+import { NovaError } from '../errors.js';
+
+for (const backend of storeBackends()) {
+  describe.skipIf(!!backend.skip)(`SQL store on ${backend.name}`, () => {
+    it('migrates, writes and reads back every core table', async () => {
+      const { store, cleanup } = await backend.open();
+      try {
+        const now = new Date().toISOString();
+        await store.db.insertInto('runs').values({ run_id: 'r1', kind: 'install', target: '.', status: 'running', tenant: 'default', started_at: now, finished_at: null, duration_ms: null, summary: null }).execute();
+        await store.db.insertInto('commands').values({ run_id: 'r1', step_index: 0, attempt: 1, stage: 'install', command: 'npm ci', cwd: null, status: 'success', exit_code: 0, duration_ms: 1234, output: 'ok', output_truncated: 0, started_at: now }).execute();
+        const cmds = await store.db.selectFrom('commands').selectAll().where('run_id', '=', 'r1').execute();
+        expect(cmds).toHaveLength(1);
+        expect(cmds[0].seq).toBeGreaterThan(0);
+        expect(cmds[0].duration_ms).toBe(1234);
+        await store.db.insertInto('kv').values({ namespace: 'n', key: 'k', value: 'v', expires_at: Date.now() + 10_000 }).execute();
+        const kv = await store.db.selectFrom('kv').selectAll().executeTakeFirstOrThrow();
+        expect(typeof kv.expires_at).toBe('number');
+      } finally {
+        await cleanup();
+      }
+    });
+
+    it('migrating twice is a no-op', async () => {
+      const { store, cleanup } = await backend.open();
+      try {
+        const { migrateToLatest } = await import('./migrations/migrator.js');
+        await migrateToLatest(store);
+        const rows = await store.db.selectFrom('agents').selectAll().execute();
+        expect(rows).toEqual([]);
+      } finally {
+        await cleanup();
+      }
+    });
+  });
+}
+
+describe('opening a store with bad settings', () => {
+  it('names the unreachable PostgreSQL server and how to fix it', async () => {
+    const err = await openStore({ databaseUrl: 'postgres://postgres@127.0.0.1:1/none' }).catch((e) => e);
+    expect(err).toBeInstanceOf(NovaError);
+    expect(err.message).toMatch(/cannot connect to PostgreSQL at postgres:\/\/postgres@127\.0\.0\.1:1\/none/);
+    expect(err.hint).toMatch(/NOVA_DATABASE_URL/);
+  });
+});
