@@ -85,3 +85,25 @@ export const Plan = z.object({
   warnings: z.array(z.string()),
 });
 export type Plan = z.infer<typeof Plan>;
+
+/** Platform a documented command is meant for; only linux/any commands enter the plan proper. */
+export const Platform = z.enum(['any', 'linux', 'macos', 'windows']);
+export type Platform = z.infer<typeof Platform>;
+
+/**
+ * A command found as evidence (in CI, docs, manifests or memory) before synthesis merges,
+ * orders and validates the evidence into PlanSteps.
+ */
+export const CandidateStep = z.object({
+  stage: Stage,
+  command: z.string(),
+  cwd: z.string().optional(),
+  env: z.record(z.string(), z.string()).optional(),
+  source: Provenance,
+  confidence: z.number().min(0).max(1),
+  platform: Platform.default('any'),
+  needsInput: z.array(z.string()).optional(),
+  /** Code-block language or CI job name, when known. */
+  context: z.string().optional(),
+});
+export type CandidateStep = z.infer<typeof CandidateStep>;
