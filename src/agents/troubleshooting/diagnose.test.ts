@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest';
+import { diagnose } from './diagnose.js';
+import { errorPatterns, systemPackages } from './library.js';
+
+const ctx = (command: string, stage = 'install', exitCode: number | null = 1) => ({ command, stage, exitCode });
+
+describe('error-pattern library', () => {
+  it('has at least 40 valid patterns covering every required family', () => {
+    const ps = errorPatterns();
+    expect(ps.length).toBeGreaterThanOrEqual(40);
+    const tools = new Set(ps.flatMap((p) => p.tools));
+    for (const t of ['npm', 'yarn', 'pnpm', 'node-gyp', 'pip', 'python', 'cargo', 'go', 'maven', 'gradle', 'make', 'gcc', 'generic']) expect(tools, t).toContain(t);
+    const cats = new Set(ps.map((p) => p.category));
+    for (const c of ['missing-module', 'missing-header', 'command-not-found', 'engine-mismatch', 'lockfile-out-of-sync', 'network', 'permission', 'out-of-memory', 'test-failure']) expect(cats, c).toContain(c);
+  });
+  it('loads the system-package map', () => {
+    expect(systemPackages().headers['libpq-fe.h']).toBe('libpq-dev');
+  });
+});
+
+describe('diagnose', () => {
+  it('repairs an out-of-sync npm lockfile by replacing npm ci with npm install', () => {
+    const out = 'npm error code EUSAGE\nnpm error `npm ci` can only install packages when your package.json and package-lock.json or npm-shrinkwrap.json are in sync. Please update your lock file with `npm install` before continuing.\nnpm error Missing: left-pad@1.3.0 from lock file';
+    const r = diagnose(out, ctx('npm ci'));
+    expect(r.findings[0].patternId).toBe('npm.lockfile-out-of-sync');
+    expect(r.findings[0].fixes[0]).toMatchObject({ command: 'npm install --no-audit --no-fund', mode: 'replace' });
+  });
+
+  it('offers --legacy-peer-deps only for npm install commands', () => {
+    const out = 'npm ERR! code ERESOLVE\nnpm ERR! ERESOLVE unable to resolve dependency tree';
+    expect(diagnose(out, ctx('npm install')).findings[0].fixes[0].command).toBe('npm install --legacy-peer-deps');
+    expect(diagnose(out, ctx('make deps')).findings[0].fixes).toEqual([]);
+  });
+
+  it('maps a missing C header to its Debian -dev package as a system fix', () => {
+    const out = 'In file included from psycopg/psycopgmodule.c:28:\n./psycopg/psycopg.h:36:10: fatal error: libpq-fe.h: No such file or directory';
+    const f = diagnose(out, ctx('pip install psycopg2')).findings.find((x) => x.patternId === 'gcc.missing-header')!;
+    expect(f.explanation).toContain('libpq-fe.h');
+    expect(f.fixes[0]).toMatchObject({ command: 'apt-get install -y libpq-dev && pip install psycopg2', system: true });
+  });
+
+  it('tells a missing local Python module apart from a missing PyPI package', () => {
+    const out = "Traceback (most recent call last):\nModuleNotFoundError: No module named 'cv2'";
+    const pypi = diagnose(out, ctx('pytest', 'test')).findings[0];
+    expect(pypi.fixes[0].command).toBe('python3 -m pip install opencv-python && pytest');
+    const local = diagnose("ModuleNotFoundError: No module named 'mypkg'", { ...ctx('pytest', 'test'), workspaceFiles: ['mypkg', 'tests'] }).findings[0];
+    expect(local.fixes[0].command).toBe('PYTHONPATH=.:src pytest');
+  });
+
+  it('separates test failures (with counts) from install failures', () => {
+    const r = diagnose('Tests:       2 failed, 8 passed, 10 total', ctx('npm test', 'test'));
+    expect(r.testsFailed).toBe(true);
+    expect(r.tests).toMatchObject({ passed: 8, failed: 2 });
+    expect(r.findings[0].category).toBe('test-failure');
+  });
+
+  it('reports the sandbox timeout and resource limits', () => {
+    expect(diagnose('', { ...ctx('sleep 100'), timedOut: true }).findings[0].category).toBe('timeout');
+    expect(diagnose('', { ...ctx('node x'), limitHit: 'memory' }).findings[0].category).toBe('out-of-memory');
+  });
+
+  it('explains an unknown failure with the last output lines', () => {
+    const r = diagnose('step one\nstep two\nboom: weird', ctx('./do-things'));
+    expect(r.findings[0].patternId).toBe('generic.unknown');
+    expect(r.findings[0].evidence).toContain('boom: weird');
+  });
+
+  const samples: [string, string, string][] = [
+    ['node.heap-out-of-memory', 'npm run build', 'FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory'],
+    ['node.missing-module', 'node index.js', "Error: Cannot find module 'express'\nRequire stack:"],
+    ['node.command-not-found-dev-tool', 'npm test', 'sh: 1: jest: not found'],
+    ['yarn.lockfile-frozen', 'yarn install --frozen-lockfile', 'error Your lockfile needs to be updated, but yarn was run with `--frozen-lockfile`.'],
+    ['pnpm.lockfile-outdated', 'pnpm install --frozen-lockfile', 'ERR_PNPM_OUTDATED_LOCKFILE  Cannot install with "frozen-lockfile" because pnpm-lock.yaml is not up to date'],
+    ['corepack.signature', 'yarn install', 'Internal Error: Cannot find matching keyid: {"signatures":[]}'],
+    ['cargo.openssl-sys', 'cargo build', 'error: failed to run custom build command for `openssl-sys v0.9.80`'],
+    ['go.missing-go-sum', 'go build ./...', 'main.go:4:2: missing go.sum entry for module providing package github.com/x/y (imported by m)'],
+    ['java.release-version', 'mvn -B verify', '[ERROR] Fatal error compiling: error: release version 21 not supported'],
+    ['generic.network-unreachable', 'npm install', 'npm ERR! request to https://registry.npmjs.org/x failed, reason: getaddrinfo ENOTFOUND registry.npmjs.org'],
+    ['generic.disk-full', 'npm install', "npm ERR! nospc ENOSPC: no space left on device, write"],
+    ['pip.externally-managed', 'pip install -r requirements.txt', 'error: externally-managed-environment\n\n× This environment is externally managed'],
+    ['make.no-rule', 'make test', "make: *** No rule to make target 'test'.  Stop."],
+    ['test.pytest-failed', 'pytest', '=================== 1 failed, 3 passed in 0.10s ==================='],
+  ];
+  for (const [id, command, out] of samples) {
+    it(`recognises ${id}`, () => {
+      expect(diagnose(out, ctx(command)).findings.map((f) => f.patternId)).toContain(id);
+    });
+  }
+});
