@@ -1,5 +1,8 @@
 import type { NovaMigration } from './migration.js';
 import { coreTables } from './001-core.js';
+import { workflowTables } from './004-workflow.js';
+import { fixOutcomes } from './006-fix-outcomes.js';
+import { statePolicies } from './003-state-policies.js';
 
 /**
  * Every migration, in order. Modules that own tables add their migration here (one line each);
@@ -7,4 +10,7 @@ import { coreTables } from './001-core.js';
  */
 export const migrations: NovaMigration[] = [
   coreTables,
+  workflowTables,
+  fixOutcomes,
+  statePolicies,
 ];
