@@ -23,10 +23,10 @@ import { DEFAULT_STATE_LIMITS, jsonProblems, keyProblem, type JsonPathSegment, t
 import { findGrant, isAllowed, policyProblems, suggestRule } from './policy.js';
 
 /** Tables added by migration 003 (the rest are core tables). */
-interface StatePolicyTables {
+type StatePolicyTables = {
   state_policies: { run_id: string; policy: string; created_at: string };
   state_update_keys: { run_id: string; version: number; key: string };
-}
+};
 type StateDb = Kysely<Database & StatePolicyTables>;
 
 export type StateDoc = Record<string, unknown>;
