@@ -36,6 +36,8 @@ export interface GroupConsumerOptions {
   deadMaxLen: number;
   handler: MessageHandler;
   log: (line: string) => void;
+  /** Told when a retry was scheduled, so the promoter can wake up in time for it. */
+  onRetryScheduled?: (dueMs: number) => void;
 }
 
 type Entry = { stream: string; id: string; fields: string[]; deliveries: number; rank: number };
@@ -185,6 +187,7 @@ export class GroupConsumer {
       const due = Date.now() + backoffMs(o.retry, attempt);
       const payload = JSON.stringify({ t: o.retryStream, m: raw, a: attempt + 1, u: ulid() });
       await o.scripts.run('retry', [e.stream, o.keys.delayed], [o.group, e.id, del, due, payload]);
+      o.onRetryScheduled?.(due);
     }
   }
 

@@ -133,7 +133,7 @@ describe.skipIf(!!redisSkip)('RedisStreamsBus', () => {
     const prefix = uniqueName('bus');
     const server = await bus({}, prefix);
     const client = await bus({}, prefix);
-    await server.consume('calc', async (m) => { await server.reply(m, { from_agent: 'calc', message_type: 'sum', content: { sum: Number(m.content.a) + Number(m.content.b) } }); });
+    await server.consume('calc', async (m) => { await server.reply(m, { message_id: `r-${m.message_id}`, timestamp: new Date().toISOString(), from_agent: 'calc', message_type: 'sum', content: { sum: Number(m.content.a) + Number(m.content.b) } }); });
     const r = await client.request(msg('calc', { from_agent: 'client', content: { a: 2, b: 3 } }), { timeoutMs: 5000 });
     expect(r.content).toEqual({ sum: 5 });
     const err = await client.request(msg('nobody', { from_agent: 'client' }), { timeoutMs: 200 }).catch((e) => e);

@@ -150,7 +150,7 @@ export class RedisStreamsBus implements MessageBus {
       streams: c.streams, retryStream: c.retryStream, group: c.group, consumer: `${this.instance}`,
       deleteOnAck: c.deleteOnAck, startId: c.startId, retry: this.retry,
       claimIdleMs: this.claimIdleMs, blockMs: this.o.blockMs ?? 1000, batch: 8, deadMaxLen: 100_000,
-      handler: c.handler, log: this.log,
+      handler: c.handler, log: this.log, onRetryScheduled: (due) => this.wakePromoterAt(due),
     });
     try {
       await consumer.start();
@@ -163,22 +163,43 @@ export class RedisStreamsBus implements MessageBus {
   }
 
   /** Moves retries whose backoff has elapsed into their group's retry stream (any instance may do it). */
+  /** When the promoter's timer fires next; while a tick runs, the earliest wake-up asked for. */
+  private promoterAt = 0;
+  private promoterTicking = false;
+
+  private wakePromoterAt(due: number): void {
+    if (this.closed || !this.promoter || due >= this.promoterAt) return;
+    this.promoterAt = due;
+    if (this.promoterTicking) return; // the running tick schedules the next one, honouring promoterAt
+    clearTimeout(this.promoter);
+    this.promoter = setTimeout(this.promoterTick, Math.max(0, due - Date.now()));
+  }
+
   private startPromoter(): void {
     if (this.promoter || this.closed) return;
-    const tick = async () => {
-      let wait = 200;
-      try {
-        const next = Number(await this.scripts.run('promote', [this.keys.delayed], [Date.now(), 100]));
-        if (next >= 0) wait = Math.max(5, Math.min(200, next - Date.now()));
-      } catch (e) {
-        if (!this.closed) this.log(`bus retry promoter: ${errorMessage(e)}`);
-        wait = 1000;
-      }
-      if (!this.closed && this.consumers.size > 0) this.promoter = setTimeout(tick, wait);
-      else this.promoter = undefined;
-    };
-    this.promoter = setTimeout(tick, 0);
+    this.promoterAt = Date.now();
+    this.promoter = setTimeout(this.promoterTick, 0);
   }
+
+  private readonly promoterTick = async (): Promise<void> => {
+    this.promoterTicking = true;
+    this.promoterAt = Number.POSITIVE_INFINITY;
+    let wait = 200;
+    try {
+      const next = Number(await this.scripts.run('promote', [this.keys.delayed], [Date.now(), 100]));
+      if (next >= 0) wait = Math.max(0, Math.min(200, next - Date.now()));
+    } catch (e) {
+      if (!this.closed) this.log(`bus retry promoter: ${errorMessage(e)}`);
+      wait = 1000;
+    }
+    this.promoterTicking = false;
+    if (!this.closed && this.consumers.size > 0) {
+      wait = Math.max(0, Math.min(wait, this.promoterAt - Date.now()));
+      this.promoterAt = Date.now() + wait;
+      this.promoter = setTimeout(this.promoterTick, wait);
+    } else this.promoter = undefined;
+  };
+
 
   async request(input: MessageInput, opts: RequestOptions = {}): Promise<Message> {
     const m = this.validate({ ...input, requires_response: true });
