@@ -1,0 +1,30 @@
+/**
+ * The Repository Analysis agent: answers `repo.analyze` messages with the ecosystems, manifest
+ * default steps and warnings of a repository folder.
+ */
+import { Agent, type AgentContext, type CapabilityResult } from '../agent.js';
+import type { Capability } from '../../protocol/agent.js';
+import type { Message } from '../../protocol/message.js';
+import { NovaError } from '../../errors.js';
+import { RepoFs } from '../../repo/repo-fs.js';
+import { analyzeRepository } from './analyze.js';
+
+export class RepositoryAnalysisAgent extends Agent {
+  readonly id = 'repository-analysis';
+  readonly type = 'repository-analysis';
+  readonly version = '1.0.0';
+  readonly capabilities: Capability[] = [{
+    name: 'repo.analyze',
+    description: 'Detect ecosystems, package managers, language versions, workspaces, dependencies and implied system packages of a repository folder',
+    parameters: [{ name: 'root', type: 'string', required: true, description: 'absolute path of the checked-out repository' }],
+    required_permissions: [],
+  }];
+
+  async handle(message: Message, ctx: AgentContext): Promise<CapabilityResult> {
+    const root = message.content.root;
+    if (typeof root !== 'string' || !root) throw new NovaError('BAD_INPUT', 'repo.analyze needs content.root (a folder path)', { hint: 'Send { root: "/path/to/repo" }.' });
+    const analysis = analyzeRepository(new RepoFs(root));
+    ctx.log?.(`analysed ${root}: ${analysis.ecosystems.map((e) => `${e.name}(${e.root})`).join(', ') || 'no ecosystem found'}`);
+    return { ...analysis };
+  }
+}
