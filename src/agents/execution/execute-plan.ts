@@ -1,0 +1,67 @@
+/**
+ * Executes a plan's steps in order in one sandbox. Which steps run:
+ * - blocked steps never run (reported as blocked);
+ * - system steps (apt-get …) run only with allowSystem, otherwise they are listed as skipped;
+ * - steps that need user input (placeholders) are skipped with the reason;
+ * - `run` steps (start a server, an app) are not executed: they would not end;
+ * - after an install or build step fails for good, later steps are skipped (they depend on it).
+ */
+import type { Plan, PlanStep } from '../../protocol/plan.js';
+import type { Diagnosis, InstallStepResult, RunStatus } from '../../protocol/run.js';
+import { runStep, type StepRunOptions } from './run-step.js';
+
+export interface PlanExecution {
+  status: RunStatus;
+  steps: InstallStepResult[];
+  diagnosis: Diagnosis[];
+  /** Steps that succeeded, with the command that worked, in order: what an export reproduces. */
+  succeeded: { step: PlanStep; command: string }[];
+}
+
+function skipped(step: PlanStep, reason: string, status: InstallStepResult['status'] = 'skipped'): InstallStepResult {
+  return { stage: step.stage, command: step.command, status, exitCode: null, durationMs: 0, attempts: 0, reasons: [...step.reasons, reason] };
+}
+
+export async function executePlan(plan: Plan, o: StepRunOptions & { stages?: PlanStep['stage'][] }): Promise<PlanExecution> {
+  const steps: InstallStepResult[] = [];
+  const diagnosis: Diagnosis[] = [];
+  const succeeded: PlanExecution['succeeded'] = [];
+  let broken: string | undefined;
+  const stages = new Set(o.stages ?? ['system', 'install', 'build', 'test']);
+
+  for (const [index, step] of plan.steps.entries()) {
+    if (step.verdict === 'block') {
+      steps.push(skipped(step, 'blocked by command validation: not executed', 'blocked'));
+      continue;
+    }
+    if (!stages.has(step.stage)) {
+      steps.push(skipped(step, step.stage === 'run' ? 'run steps start the program and are not executed by install' : `stage ${step.stage} not selected`));
+      continue;
+    }
+    if (step.stage === 'system' && !o.allowSystem) {
+      steps.push(skipped(step, 'installs system packages: rerun with --allow-system to run it'));
+      continue;
+    }
+    if (step.needsInput?.length) {
+      steps.push(skipped(step, `needs values you must supply: ${step.needsInput.join(', ')}`));
+      continue;
+    }
+    if (broken) {
+      steps.push(skipped(step, `not run: ${broken}`));
+      continue;
+    }
+    const outcome = await runStep(step, index, o);
+    steps.push(outcome.result);
+    diagnosis.push(...outcome.diagnosis);
+    if (outcome.effectiveCommand) succeeded.push({ step, command: outcome.effectiveCommand });
+    else if (step.stage === 'install' || step.stage === 'build' || step.stage === 'system') broken = `an earlier ${step.stage} step failed (${step.command})`;
+  }
+
+  const ran = steps.filter((s) => s.status !== 'skipped' && s.status !== 'blocked');
+  let status: RunStatus;
+  if (steps.some((s) => s.status === 'failed' || s.status === 'timeout')) status = 'failed';
+  else if (steps.some((s) => s.status === 'blocked')) status = 'blocked';
+  else if (ran.length === 0) status = 'failed';
+  else status = 'success';
+  return { status, steps, diagnosis, succeeded };
+}

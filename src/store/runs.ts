@@ -1,0 +1,116 @@
+/**
+ * Run records: one row per `nova install`/`nova plan` run, one per command attempt, one per
+ * document used. Output is capped before it reaches the store, with a visible truncation marker.
+ */
+import { NovaError } from '../errors.js';
+import type { Store } from './store.js';
+import type { CommandsTable, RunsTable } from './schema.js';
+
+/** Largest output kept per command attempt in the store: the head and the tail survive. */
+export const MAX_STORED_OUTPUT = 64 * 1024;
+
+export function capOutput(output: string, max = MAX_STORED_OUTPUT): { text: string; truncated: boolean } {
+  if (output.length <= max) return { text: output, truncated: false };
+  const head = Math.floor(max * 0.25);
+  const tail = max - head;
+  const dropped = output.length - head - tail;
+  return { text: `${output.slice(0, head)}\n[… ${dropped} characters truncated by NovaSystem …]\n${output.slice(-tail)}`, truncated: true };
+}
+
+export interface NewRun {
+  runId: string;
+  kind: 'install' | 'plan' | 'workflow';
+  target: string;
+  tenant?: string;
+}
+
+export async function createRun(store: Store, r: NewRun): Promise<void> {
+  await store.db.insertInto('runs').values({
+    run_id: r.runId, kind: r.kind, target: r.target, status: 'running', tenant: r.tenant ?? 'default',
+    started_at: new Date().toISOString(), finished_at: null, duration_ms: null, summary: null,
+  }).execute();
+}
+
+export async function finishRun(store: Store, runId: string, status: string, summary: unknown): Promise<void> {
+  const run = await store.db.selectFrom('runs').select('started_at').where('run_id', '=', runId).executeTakeFirst();
+  const finished = new Date();
+  await store.db.updateTable('runs').set({
+    status,
+    finished_at: finished.toISOString(),
+    duration_ms: run ? finished.getTime() - Date.parse(run.started_at) : null,
+    summary: JSON.stringify(summary),
+  }).where('run_id', '=', runId).execute();
+}
+
+export interface CommandRecord {
+  runId: string;
+  stepIndex: number;
+  attempt: number;
+  stage: string;
+  command: string;
+  cwd?: string;
+  status: string;
+  exitCode: number | null;
+  durationMs: number;
+  output: string;
+}
+
+export async function recordCommand(store: Store, c: CommandRecord): Promise<void> {
+  const capped = capOutput(c.output);
+  await store.db.insertInto('commands').values({
+    run_id: c.runId, step_index: c.stepIndex, attempt: c.attempt, stage: c.stage, command: c.command, cwd: c.cwd ?? null,
+    status: c.status, exit_code: c.exitCode, duration_ms: Math.round(c.durationMs), output: capped.text,
+    output_truncated: capped.truncated ? 1 : 0, started_at: new Date(Date.now() - c.durationMs).toISOString(),
+  }).execute();
+}
+
+export async function recordDocuments(store: Store, runId: string, docs: { path: string; kind: string; sha256: string; bytes: number }[]): Promise<void> {
+  if (docs.length === 0) return;
+  const at = new Date().toISOString();
+  await store.db.insertInto('documents').values(docs.map((d) => ({ run_id: runId, path: d.path, kind: d.kind, sha256: d.sha256, bytes: d.bytes, used_at: at }))).execute();
+}
+
+export interface RunSummaryRow {
+  runId: string;
+  kind: string;
+  target: string;
+  status: string;
+  startedAt: string;
+  durationMs: number | null;
+}
+
+const toSummary = (r: RunsTable): RunSummaryRow => ({ runId: r.run_id, kind: r.kind, target: r.target, status: r.status, startedAt: r.started_at, durationMs: r.duration_ms });
+
+export async function listRuns(store: Store, opts: { limit?: number; kind?: string; status?: string } = {}): Promise<RunSummaryRow[]> {
+  let q = store.db.selectFrom('runs').selectAll().orderBy('started_at', 'desc').limit(Math.min(Math.max(opts.limit ?? 20, 1), 1000));
+  if (opts.kind) q = q.where('kind', '=', opts.kind);
+  if (opts.status) q = q.where('status', '=', opts.status);
+  return (await q.execute()).map(toSummary);
+}
+
+export interface RunDetail extends RunSummaryRow {
+  finishedAt: string | null;
+  summary: unknown;
+  commands: (Omit<CommandsTable, 'seq' | 'output_truncated'> & { output_truncated: boolean })[];
+  documents: { path: string; kind: string; sha256: string; bytes: number }[];
+}
+
+/** A run by id or by a unique prefix of its id. */
+export async function getRun(store: Store, idOrPrefix: string): Promise<RunDetail> {
+  if (!/^[A-Za-z0-9_-]{1,100}$/.test(idOrPrefix)) {
+    throw new NovaError('BAD_INPUT', `"${idOrPrefix}" is not a run id`, { hint: 'Run ids are shown by `nova runs list`.' });
+  }
+  const matches = await store.db.selectFrom('runs').selectAll().where('run_id', 'like', `${idOrPrefix}%`).limit(2).execute();
+  if (matches.length === 0) throw new NovaError('NOT_FOUND', `no run with id ${idOrPrefix}`, { hint: 'List runs with `nova runs list`.' });
+  if (matches.length > 1 && matches[0].run_id !== idOrPrefix) throw new NovaError('BAD_INPUT', `"${idOrPrefix}" matches several runs`, { hint: 'Give more characters of the run id.' });
+  const run = matches.find((m) => m.run_id === idOrPrefix) ?? matches[0];
+  const commands = await store.db.selectFrom('commands').selectAll().where('run_id', '=', run.run_id).orderBy('seq').execute();
+  const documents = await store.db.selectFrom('documents').select(['path', 'kind', 'sha256', 'bytes']).where('run_id', '=', run.run_id).orderBy('seq').execute();
+  return {
+    ...toSummary(run),
+    finishedAt: run.finished_at,
+    summary: run.summary ? JSON.parse(run.summary) : null,
+    commands: commands.map(({ seq: _seq, output_truncated, ...c }) => ({ ...c, output_truncated: output_truncated === 1 })),
+    documents,
+  };
+}
