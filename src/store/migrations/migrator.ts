@@ -1,4 +1,4 @@
-import { Migrator, type Migration, type MigrationProvider } from 'kysely';
+import { Migrator, sql, type Migration, type MigrationProvider } from 'kysely';
 import { NovaError } from '../../errors.js';
 import type { Store } from '../store.js';
 import { migrations } from './index.js';
@@ -19,7 +19,10 @@ class StaticProvider implements MigrationProvider {
  * a lock table on SQLite) so several processes starting at once migrate exactly once.
  */
 export async function migrateToLatest(store: Store): Promise<void> {
-  const migrator = new Migrator({ db: store.db, provider: new StaticProvider(store), migrationTableName: 'nova_migrations', migrationLockTableName: 'nova_migrations_lock' });
+  // Kysely looks for its bookkeeping tables in every schema unless told which one: with several
+  // PostgreSQL schemas in one database it would see another schema's tables and skip creating its own.
+  const migrationTableSchema = store.dialect === 'postgres' ? (await sql<{ s: string }>`select current_schema() as s`.execute(store.db)).rows[0]?.s : undefined;
+  const migrator = new Migrator({ db: store.db, provider: new StaticProvider(store), migrationTableName: 'nova_migrations', migrationLockTableName: 'nova_migrations_lock', migrationTableSchema });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error');
