@@ -14,8 +14,9 @@ export function shellQuote(v: string): string {
   return /^[A-Za-z0-9_@%+=:,./-]+$/.test(v) ? v : `'${v.replace(/'/g, `'\\''`)}'`;
 }
 
+/** `export K=V && ` for each variable: a plain `K=V cmd` prefix would not reach `$K` expansions inside cmd. */
 function envPrefix(env?: Record<string, string>): string {
-  return Object.entries(env ?? {}).map(([k, v]) => `${k}=${shellQuote(v)} `).join('');
+  return Object.entries(env ?? {}).map(([k, v]) => `export ${k}=${shellQuote(v)} && `).join('');
 }
 
 function provenance(s: PlanStep): string {
@@ -33,8 +34,10 @@ export function exportSetupScript(target: string, runId: string, worked: WorkedS
   ];
   for (const { step, command } of worked) {
     out.push(`# [${step.stage}] from ${provenance(step)}`);
-    const body = `${envPrefix(step.env)}${command}`;
-    out.push(step.cwd && step.cwd !== '.' ? `(cd ${shellQuote(step.cwd)} && ${body})` : body);
+    const cd = step.cwd && step.cwd !== '.' ? `cd ${shellQuote(step.cwd)} && ` : '';
+    const body = `${cd}${envPrefix(step.env)}${command}`;
+    // A subshell keeps each step's cd and variables from leaking into the next, as in the sandbox.
+    out.push(cd || step.env ? `(${body})` : body);
     out.push('');
   }
   return out.join('\n');

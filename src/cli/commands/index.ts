@@ -1,7 +1,11 @@
 import type { CommandModule } from '../context.js';
 import { schemaCommand } from './schema.js';
+import { quotaCommand } from './quota.js';
+import { runsCommand } from './runs.js';
 
 /** Every sub-command of `nova`. Each lives in its own file; add a line here to add a command. */
 export const commandModules: CommandModule[] = [
   schemaCommand,
+  quotaCommand,
+  runsCommand,
 ];
