@@ -19,6 +19,8 @@ export const Message = z.object({
   parent_message_id: Identifier.nullable().optional(),
   /** Delivery attempt, starting at 1; set by the bus. */
   attempt: z.number().int().min(1).optional(),
+  /** The workflow run the message belongs to, if any (handlers see it as ctx.runId). */
+  run_id: Identifier.optional(),
   /** Tenant the work belongs to (quotas); defaults to "default". */
   tenant: z.string().min(1).max(100).optional(),
 });
