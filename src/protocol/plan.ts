@@ -60,6 +60,8 @@ export const PlanStep = z.object({
   network: z.boolean().optional(),
   /** Values the user must supply before the step can run (placeholders such as `<your-token>`). */
   needsInput: z.array(z.string()).optional(),
+  /** Other places the same step was found (they corroborate it). */
+  alsoFoundIn: z.array(Provenance).optional(),
 });
 export type PlanStep = z.infer<typeof PlanStep>;
 
