@@ -1,6 +1,7 @@
 import type { NovaMigration } from './migration.js';
 import { coreTables } from './001-core.js';
 import { workflowTables } from './004-workflow.js';
+import { stepEffects } from './005-step-effects.js';
 import { fixOutcomes } from './006-fix-outcomes.js';
 import { statePolicies } from './003-state-policies.js';
 
@@ -11,6 +12,7 @@ import { statePolicies } from './003-state-policies.js';
 export const migrations: NovaMigration[] = [
   coreTables,
   workflowTables,
+  stepEffects,
   fixOutcomes,
   statePolicies,
 ];
