@@ -1,11 +1,13 @@
 import type { CommandModule } from '../context.js';
 import { schemaCommand } from './schema.js';
+import { doctorCommand } from './doctor.js';
 import { quotaCommand } from './quota.js';
 import { runsCommand } from './runs.js';
 
 /** Every sub-command of `nova`. Each lives in its own file; add a line here to add a command. */
 export const commandModules: CommandModule[] = [
   schemaCommand,
+  doctorCommand,
   quotaCommand,
   runsCommand,
 ];

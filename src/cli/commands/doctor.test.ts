@@ -1,0 +1,82 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { pgSkip, redisSkip, tempDir, TEST_PG_URL, TEST_REDIS_URL } from '../../testing/services.js';
+
+const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+const home = tempDir('nova-doctor-');
+afterAll(() => home.cleanup());
+
+interface Check { name: string; group: string; status: 'ok' | 'missing' | 'error'; detail: string; hint: string | null; required: boolean }
+interface Report { checks: Check[]; summary: { ok: number; missing: number; error: number; ready: boolean; durationMs: number } }
+
+/** Run the real CLI with a clean NovaSystem environment plus `env`. */
+function nova(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(NOVA_|OPENAI_|OLLAMA_)/.test(k)));
+  return new Promise((resolve) => {
+    execFile(process.execPath, ['bin/nova.js', ...args], { cwd: repoRoot, env: { ...base, NOVA_HOME: home.path, ...env }, timeout: 30_000 }, (err, stdout, stderr) => {
+      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+const byName = (r: Report, name: string) => r.checks.find((c) => c.name === name);
+
+describe.concurrent('nova doctor', () => {
+  it('reports every check as JSON, with SQLite ok in a fresh NOVA_HOME, and exits 0 when only optional parts are missing', async () => {
+    const [json, text] = await Promise.all([nova(['doctor', '--json']), nova(['doctor'])]);
+    expect(json.code).toBe(0);
+    const report = JSON.parse(json.stdout) as Report;
+    for (const c of report.checks) {
+      expect(Object.keys(c).sort()).toEqual(['detail', 'group', 'hint', 'name', 'required', 'status']);
+      expect(['ok', 'missing', 'error']).toContain(c.status);
+      if (c.status !== 'ok') expect(c.hint, `${c.name} says how to fix it`).toBeTruthy();
+    }
+    const names = report.checks.map((c) => c.name);
+    expect(names).toEqual(expect.arrayContaining(['config', 'sqlite', 'redis', 'bwrap', 'docker', 'sandbox', 'llm', 'node', 'git', 'python3', 'gcc', 'dotnet']));
+    expect(byName(report, 'sqlite')).toMatchObject({ status: 'ok', required: true });
+    expect(byName(report, 'sqlite')!.detail).toContain(home.path);
+    expect(byName(report, 'redis')!.status).toBe('missing'); // not configured
+    expect(byName(report, 'llm')!.status).toBe('missing');
+    expect(byName(report, 'node')).toMatchObject({ status: 'ok', detail: process.versions.node });
+    expect(report.summary).toMatchObject({ ready: true, ok: report.checks.filter((c) => c.status === 'ok').length });
+    expect(report.summary.durationMs).toBeLessThan(5000);
+
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/✓ sqlite/);
+    expect(text.stdout).toMatch(/✗ redis .*not configured/);
+    expect(text.stdout).toMatch(/\d+ ok, \d+ missing, \d+ errors/);
+  });
+
+  it.skipIf(!!pgSkip || !!redisSkip)('checks configured PostgreSQL and Redis and never prints secrets', async () => {
+    const pgUrl = new URL(TEST_PG_URL);
+    pgUrl.password = 'hunter2secret'; // trust authentication ignores it
+    const r = await nova(['doctor', '--json'], { NOVA_DATABASE_URL: pgUrl.toString(), NOVA_REDIS_URL: TEST_REDIS_URL, NOVA_LLM: 'openai', OPENAI_API_KEY: 'sk-topsecretkey' });
+    expect(r.stdout).not.toContain('hunter2secret');
+    expect(r.stdout).not.toContain('sk-topsecretkey');
+    const report = JSON.parse(r.stdout) as Report;
+    expect(byName(report, 'postgresql')).toMatchObject({ status: 'ok' });
+    expect(byName(report, 'postgresql')!.detail).toMatch(/\*\*\*@.*PostgreSQL \d+/);
+    expect(byName(report, 'redis')!.detail).toMatch(/Redis \d+\.\d+/);
+    expect(byName(report, 'llm')).toMatchObject({ status: 'ok' });
+    expect(byName(report, 'llm')!.detail).toContain('OPENAI_API_KEY is set');
+  });
+
+  it('reports a broken configuration as a failed required check (exit 1), not a crash', async () => {
+    const r = await nova(['doctor', '--json'], { NOVA_SANDBOX: 'chroot', NOVA_DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none' });
+    expect(r.code).toBe(1);
+    const report = JSON.parse(r.stdout) as Report;
+    expect(byName(report, 'config')).toMatchObject({ status: 'error', required: true });
+    expect(byName(report, 'config')!.detail).toContain('NOVA_SANDBOX="chroot"');
+    expect(report.summary.ready).toBe(false);
+  });
+
+  it('reports an unreachable PostgreSQL as an error with a hint, quickly', async () => {
+    const r = await nova(['doctor', '--json'], { NOVA_DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none' });
+    expect(r.code).toBe(1);
+    const report = JSON.parse(r.stdout) as Report;
+    expect(byName(report, 'postgresql')).toMatchObject({ status: 'error' });
+    expect(byName(report, 'postgresql')!.hint).toMatch(/NOVA_DATABASE_URL/);
+    expect(report.summary.durationMs).toBeLessThan(5000);
+  });
+});
