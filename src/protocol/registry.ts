@@ -4,6 +4,7 @@ import { Message } from './message.js';
 import { StatePolicy, StateUpdate } from './state.js';
 import { Plan, PlanStep } from './plan.js';
 import { InstallResult } from './run.js';
+import { WorkflowDefinition, WorkflowEvent } from './workflow.js';
 
 /**
  * Every protocol type a user can ask `nova schema <name>` for. Modules that add protocol types
@@ -18,6 +19,8 @@ export const schemaRegistry: Record<string, z.ZodType> = {
   plan: Plan,
   'plan-step': PlanStep,
   'install-result': InstallResult,
+  workflow: WorkflowDefinition,
+  'workflow-event': WorkflowEvent,
 };
 
 export function jsonSchemaOf(name: string): Record<string, unknown> | undefined {

@@ -1,0 +1,97 @@
+/**
+ * The built-in utility agent: small capabilities for demos, tests and glue in workflows.
+ *   util.echo         returns its input
+ *   util.sleep        waits `ms` (abortable by the step's timeout/cancel signal)
+ *   util.append-line  appends a line to a file inside an allowed folder (`unique` = idempotent)
+ *   util.shell        runs a command in the sandbox of the execution agent; until that agent is
+ *                     available here it fails with a clear UNAVAILABLE error instead of running
+ *                     anything on the host.
+ */
+import { join } from 'node:path';
+import { Agent, type AgentContext, type CapabilityResult } from '../agent.js';
+import type { Capability } from '../../protocol/agent.js';
+import type { Message } from '../../protocol/message.js';
+import { NovaError } from '../../errors.js';
+import { appendLine } from './append-line.js';
+
+export const UTILITY_AGENT_ID = 'utility';
+const MAX_SLEEP_MS = 24 * 3600 * 1000;
+
+export const utilityCapabilities: Capability[] = [
+  { name: 'util.echo', description: 'Return the input unchanged (as output.echo).', parameters: [], required_permissions: [] },
+  {
+    name: 'util.sleep', description: 'Wait for a number of milliseconds.', required_permissions: [],
+    parameters: [{ name: 'ms', type: 'integer', required: true, description: 'milliseconds to wait (0 to 86400000)' }],
+  },
+  {
+    name: 'util.append-line', description: 'Append one line to a file inside an allowed folder.', required_permissions: ['fs.write'],
+    parameters: [
+      { name: 'file', type: 'string', required: true, description: 'path of the file (its folder must exist and be allowed)' },
+      { name: 'line', type: 'string', required: true, description: 'the line, without a line break' },
+      { name: 'unique', type: 'boolean', required: false, description: 'skip the append when the file already has this exact line (idempotent)' },
+    ],
+  },
+  {
+    name: 'util.shell', description: 'Run a shell command in the sandbox of the execution agent.', required_permissions: ['sandbox.exec'],
+    parameters: [
+      { name: 'command', type: 'string', required: true },
+      { name: 'cwd', type: 'string', required: false },
+    ],
+  },
+];
+
+export interface UtilityAgentOptions {
+  /** Folders util.append-line may write in. */
+  allowedDirs: string[];
+}
+
+/** Default allowed folder for util.append-line: `<NOVA_HOME>/files`. */
+export function defaultUtilityDirs(home: string): string[] {
+  return [join(home, 'files')];
+}
+
+export class UtilityAgent extends Agent {
+  readonly id = UTILITY_AGENT_ID;
+  readonly type = 'utility';
+  readonly version = '1.0.0';
+  readonly capabilities = utilityCapabilities;
+
+  constructor(private readonly opts: UtilityAgentOptions) {
+    super();
+  }
+
+  async handle(message: Message, ctx: AgentContext): Promise<CapabilityResult> {
+    const input = message.content;
+    switch (message.message_type) {
+      case 'util.echo':
+        return { echo: input };
+      case 'util.sleep': {
+        const ms = input.ms;
+        if (typeof ms !== 'number' || !Number.isInteger(ms) || ms < 0 || ms > MAX_SLEEP_MS) {
+          throw new NovaError('BAD_INPUT', `util.sleep needs input.ms, an integer from 0 to ${MAX_SLEEP_MS}; got ${JSON.stringify(ms)}`, { hint: 'Example: { "ms": 500 }' });
+        }
+        await sleep(ms, ctx.signal);
+        return { slept: ms };
+      }
+      case 'util.append-line': {
+        if (typeof input.file !== 'string') throw new NovaError('BAD_INPUT', 'util.append-line needs input.file (a string path)', { hint: 'Example: { "file": "/tmp/x/log.txt", "line": "hello" }' });
+        return appendLine(input.file, input.line as string, { allowedDirs: this.opts.allowedDirs, unique: input.unique === true });
+      }
+      case 'util.shell':
+        throw new NovaError('UNAVAILABLE', 'util.shell cannot run: the sandboxed execution agent is not available in this NovaSystem', {
+          hint: 'Commands only run inside the execution agent\'s sandbox; nothing was run on the host. Use the execution agent\'s capability instead.',
+        });
+      default:
+        throw new NovaError('BAD_INPUT', `the utility agent has no capability "${message.message_type}"`, { hint: `It has: ${utilityCapabilities.map((c) => c.name).join(', ')}` });
+    }
+  }
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const t = setTimeout(() => { signal?.removeEventListener('abort', onAbort); resolve(); }, ms);
+    const onAbort = () => { clearTimeout(t); reject(signal!.reason); };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}

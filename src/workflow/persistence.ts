@@ -1,0 +1,221 @@
+/**
+ * WorkflowStore: every SQL statement about workflow runs (tables from migrations/004-workflow.ts).
+ * Shared by the local executor and the BullMQ executor.
+ *
+ * commit(transition) is the single place run state changes. In one database transaction it
+ *   1. bumps `workflow_runs.version` WHERE version = transition.fromVersion (or inserts the run),
+ *   2. inserts new step/thread rows and updates existing step rows WHERE status/attempt still
+ *      equal what the machine saw (so a step's completion is recorded at most once),
+ *   3. appends the transition's events.
+ * Any guard that matches no row rolls the whole transaction back with StaleTransitionError: the
+ * caller reloads and recomputes. This is what makes "completed steps never run again" hold even
+ * when two processes race (a resumed run and a not-quite-dead owner, or two BullMQ workers).
+ */
+import type { Kysely } from 'kysely';
+import { NovaError } from '../errors.js';
+import type { Store } from '../store/store.js';
+import type { StepError, WorkflowDefinition, WorkflowEvent, WorkflowRunStatus } from '../protocol/workflow.js';
+import type { RunRecord, StepRecord, ThreadRecord, Transition } from './records.js';
+
+type WorkflowRunsTable = {
+  run_id: string; workflow: string; definition: string; input: string; status: string;
+  output: string | null; error: string | null; tenant: string; version: number;
+  owner: string | null; lease_until: number | null;
+  created_at: string; updated_at: string; finished_at: string | null;
+};
+type WorkflowThreadsTable = {
+  run_id: string; thread_key: string; parent_key: string; kind: string; idx: number; status: string;
+  scope: string; output: string | null; error: string | null;
+};
+type WorkflowStepsTable = {
+  run_id: string; step_key: string; step_id: string; thread_key: string; visit: number; status: string;
+  attempt: number; input: string | null; output: string | null; error: string | null;
+  not_before: number | null; done_seq: number | null; started_at: string; finished_at: string | null;
+};
+type WorkflowEventsTable = {
+  seq: import('kysely').Generated<number>; run_id: string; type: string; step_key: string | null; at: string; body: string;
+};
+export type WorkflowTables = {
+  workflow_runs: WorkflowRunsTable;
+  workflow_threads: WorkflowThreadsTable;
+  workflow_steps: WorkflowStepsTable;
+  workflow_events: WorkflowEventsTable;
+};
+
+/** The run changed since the transition was computed; reload and recompute. */
+export class StaleTransitionError extends NovaError {
+  constructor(runId: string, what: string) {
+    super('CONFLICT', `workflow run ${runId} changed concurrently (${what})`, { hint: 'Another executor advanced the run; reload it.', exitCode: 1 });
+    this.name = 'StaleTransitionError';
+  }
+}
+
+const enc = (v: unknown): string | null => (v === undefined || v === null ? null : JSON.stringify(v));
+const dec = (s: string | null): unknown => (s === null ? null : JSON.parse(s));
+
+function runRow(r: RunRecord): WorkflowRunsTable {
+  return {
+    run_id: r.runId, workflow: r.workflow, definition: JSON.stringify(r.definition), input: JSON.stringify(r.input), status: r.status,
+    output: enc(r.output), error: enc(r.error), tenant: r.tenant, version: r.version, owner: r.owner, lease_until: r.leaseUntil,
+    created_at: r.createdAt, updated_at: r.updatedAt, finished_at: r.finishedAt,
+  };
+}
+function fromRunRow(r: WorkflowRunsTable): RunRecord {
+  return {
+    runId: r.run_id, workflow: r.workflow, definition: JSON.parse(r.definition) as WorkflowDefinition, input: JSON.parse(r.input) as Record<string, unknown>,
+    status: r.status as WorkflowRunStatus, output: dec(r.output), error: dec(r.error) as StepError | null, tenant: r.tenant, version: Number(r.version),
+    owner: r.owner, leaseUntil: r.lease_until === null ? null : Number(r.lease_until), createdAt: r.created_at, updatedAt: r.updated_at, finishedAt: r.finished_at,
+  };
+}
+function stepRow(s: StepRecord): WorkflowStepsTable {
+  return {
+    run_id: s.runId, step_key: s.stepKey, step_id: s.stepId, thread_key: s.threadKey, visit: s.visit, status: s.status, attempt: s.attempt,
+    input: enc(s.input), output: enc(s.output), error: enc(s.error), not_before: s.notBefore, done_seq: s.doneSeq, started_at: s.startedAt, finished_at: s.finishedAt,
+  };
+}
+function fromStepRow(s: WorkflowStepsTable): StepRecord {
+  return {
+    runId: s.run_id, stepKey: s.step_key, stepId: s.step_id, threadKey: s.thread_key, visit: Number(s.visit), status: s.status as StepRecord['status'],
+    attempt: Number(s.attempt), input: dec(s.input), output: dec(s.output), error: dec(s.error) as StepError | null,
+    notBefore: s.not_before === null ? null : Number(s.not_before), doneSeq: s.done_seq === null ? null : Number(s.done_seq), startedAt: s.started_at, finishedAt: s.finished_at,
+  };
+}
+function threadRow(t: ThreadRecord): WorkflowThreadsTable {
+  return {
+    run_id: t.runId, thread_key: t.threadKey, parent_key: t.parentKey, kind: t.kind, idx: t.idx, status: t.status,
+    scope: JSON.stringify(t.scope), output: enc(t.output), error: enc(t.error),
+  };
+}
+function fromThreadRow(t: WorkflowThreadsTable): ThreadRecord {
+  return {
+    runId: t.run_id, threadKey: t.thread_key, parentKey: t.parent_key, kind: t.kind as ThreadRecord['kind'], idx: Number(t.idx),
+    status: t.status as ThreadRecord['status'], scope: JSON.parse(t.scope) as Record<string, unknown>, output: dec(t.output), error: dec(t.error) as StepError | null,
+  };
+}
+
+const CHUNK = 200;
+function chunks<T>(xs: T[]): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < xs.length; i += CHUNK) out.push(xs.slice(i, i + CHUNK));
+  return out;
+}
+
+export interface RunSummaryRow {
+  runId: string; workflow: string; status: WorkflowRunStatus; tenant: string; owner: string | null;
+  createdAt: string; updatedAt: string; finishedAt: string | null; error: StepError | null;
+}
+
+export interface StoredEvent { seq: number; event: WorkflowEvent }
+
+export class WorkflowStore {
+  readonly db: Kysely<WorkflowTables>;
+  constructor(readonly store: Store) {
+    this.db = store.db.withTables<WorkflowTables>() as unknown as Kysely<WorkflowTables>;
+  }
+
+  /** Commit a transition atomically; returns the run's new version. */
+  async commit(t: Transition): Promise<number> {
+    const now = new Date().toISOString();
+    const newVersion = t.fromVersion + 1;
+    await this.db.transaction().execute(async (trx) => {
+      if (t.createRun) {
+        await trx.insertInto('workflow_runs').values(runRow({ ...t.createRun, ...(t.run ?? {}), version: newVersion, updatedAt: now })).execute();
+      } else {
+        let q = trx.updateTable('workflow_runs').set({ version: newVersion, updated_at: now });
+        if (t.run) q = q.set({ status: t.run.status, output: enc(t.run.output), error: enc(t.run.error), finished_at: t.run.finishedAt });
+        const r = await q.where('run_id', '=', t.runId).where('version', '=', t.fromVersion).executeTakeFirst();
+        if (Number(r.numUpdatedRows) !== 1) throw new StaleTransitionError(t.runId, `expected version ${t.fromVersion}`);
+      }
+      const threadInserts = t.threads.filter((w) => w.insert).map((w) => threadRow(w.row));
+      for (const c of chunks(threadInserts)) await trx.insertInto('workflow_threads').values(c).execute();
+      for (const w of t.threads) {
+        if (w.insert) continue;
+        const row = threadRow(w.row);
+        await trx.updateTable('workflow_threads').set({ status: row.status, scope: row.scope, output: row.output, error: row.error })
+          .where('run_id', '=', row.run_id).where('thread_key', '=', row.thread_key).execute();
+      }
+      const stepInserts = t.steps.filter((w) => !w.prev).map((w) => stepRow(w.row));
+      for (const c of chunks(stepInserts)) await trx.insertInto('workflow_steps').values(c).execute();
+      for (const w of t.steps) {
+        if (!w.prev) continue;
+        const row = stepRow(w.row);
+        const r = await trx.updateTable('workflow_steps')
+          .set({ status: row.status, attempt: row.attempt, input: row.input, output: row.output, error: row.error, not_before: row.not_before, done_seq: row.done_seq, finished_at: row.finished_at })
+          .where('run_id', '=', row.run_id).where('step_key', '=', row.step_key)
+          .where('status', '=', w.prev.status).where('attempt', '=', w.prev.attempt)
+          .executeTakeFirst();
+        if (Number(r.numUpdatedRows) !== 1) throw new StaleTransitionError(t.runId, `step ${row.step_key} is no longer ${w.prev.status} attempt ${w.prev.attempt}`);
+      }
+      const events = t.events.map((e) => ({ run_id: e.runId, type: e.type, step_key: e.stepKey ?? null, at: e.at, body: JSON.stringify(e) }));
+      for (const c of chunks(events)) await trx.insertInto('workflow_events').values(c).execute();
+    });
+    return newVersion;
+  }
+
+  async loadRun(runId: string): Promise<RunRecord | undefined> {
+    const r = await this.db.selectFrom('workflow_runs').selectAll().where('run_id', '=', runId).executeTakeFirst();
+    return r ? fromRunRow(r) : undefined;
+  }
+
+  /** The run with all its steps and threads, or a NOT_FOUND NovaError. */
+  async load(runId: string): Promise<{ run: RunRecord; steps: StepRecord[]; threads: ThreadRecord[] }> {
+    const run = await this.loadRun(runId);
+    if (!run) throw new NovaError('NOT_FOUND', `no workflow run with id "${runId}"`, { hint: 'List runs with: nova workflow list' });
+    const [steps, threads] = await Promise.all([
+      this.db.selectFrom('workflow_steps').selectAll().where('run_id', '=', runId).execute(),
+      this.db.selectFrom('workflow_threads').selectAll().where('run_id', '=', runId).execute(),
+    ]);
+    return { run, steps: steps.map(fromStepRow), threads: threads.map(fromThreadRow) };
+  }
+
+  async listRuns(opts: { status?: WorkflowRunStatus; limit?: number } = {}): Promise<RunSummaryRow[]> {
+    let q = this.db.selectFrom('workflow_runs')
+      .select(['run_id', 'workflow', 'status', 'tenant', 'owner', 'created_at', 'updated_at', 'finished_at', 'error'])
+      .orderBy('created_at', 'desc').orderBy('run_id', 'desc').limit(opts.limit ?? 50);
+    if (opts.status) q = q.where('status', '=', opts.status);
+    const rows = await q.execute();
+    return rows.map((r) => ({
+      runId: r.run_id, workflow: r.workflow, status: r.status as WorkflowRunStatus, tenant: r.tenant, owner: r.owner,
+      createdAt: r.created_at, updatedAt: r.updated_at, finishedAt: r.finished_at, error: dec(r.error) as StepError | null,
+    }));
+  }
+
+  async unfinishedRunIds(): Promise<{ runId: string; owner: string | null; leaseUntil: number | null }[]> {
+    const rows = await this.db.selectFrom('workflow_runs').select(['run_id', 'owner', 'lease_until']).where('status', '=', 'running').orderBy('created_at').execute();
+    return rows.map((r) => ({ runId: r.run_id, owner: r.owner, leaseUntil: r.lease_until === null ? null : Number(r.lease_until) }));
+  }
+
+  async events(runId: string, opts: { afterSeq?: number; limit?: number } = {}): Promise<StoredEvent[]> {
+    const rows = await this.db.selectFrom('workflow_events').select(['seq', 'body']).where('run_id', '=', runId)
+      .where('seq', '>', opts.afterSeq ?? 0).orderBy('seq').limit(opts.limit ?? 1000).execute();
+    return rows.map((r) => ({ seq: Number(r.seq), event: JSON.parse(r.body) as WorkflowEvent }));
+  }
+
+  /**
+   * Make `owner` the driver of the run until now+leaseMs. Succeeds when the run has no owner, is
+   * already ours, its lease expired, or `takeOver(currentOwner)` says the owner is gone. The
+   * conditional update makes two claimants race safely: one wins.
+   */
+  async claim(runId: string, owner: string, leaseMs: number, takeOver: (currentOwner: string) => boolean = () => false): Promise<boolean> {
+    const run = await this.loadRun(runId);
+    if (!run) throw new NovaError('NOT_FOUND', `no workflow run with id "${runId}"`, { hint: 'List runs with: nova workflow list' });
+    const now = Date.now();
+    const free = run.owner === null || run.owner === owner || (run.leaseUntil ?? 0) < now || takeOver(run.owner);
+    if (!free) return false;
+    let q = this.db.updateTable('workflow_runs').set({ owner, lease_until: now + leaseMs }).where('run_id', '=', runId);
+    q = run.owner === null ? q.where('owner', 'is', null) : q.where('owner', '=', run.owner);
+    const r = await q.executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  }
+
+  /** Extend our lease; false when someone else took the run over. */
+  async renew(runId: string, owner: string, leaseMs: number): Promise<boolean> {
+    const r = await this.db.updateTable('workflow_runs').set({ lease_until: Date.now() + leaseMs })
+      .where('run_id', '=', runId).where('owner', '=', owner).executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  }
+
+  async release(runId: string, owner: string): Promise<void> {
+    await this.db.updateTable('workflow_runs').set({ owner: null, lease_until: null }).where('run_id', '=', runId).where('owner', '=', owner).execute();
+  }
+}
