@@ -3,6 +3,7 @@ import { schemaCommand } from './schema.js';
 import { doctorCommand } from './doctor.js';
 import { quotaCommand } from './quota.js';
 import { runsCommand } from './runs.js';
+import { agentsCommand } from './agents.js';
 
 /** Every sub-command of `nova`. Each lives in its own file; add a line here to add a command. */
 export const commandModules: CommandModule[] = [
@@ -10,4 +11,5 @@ export const commandModules: CommandModule[] = [
   doctorCommand,
   quotaCommand,
   runsCommand,
+  agentsCommand,
 ];
