@@ -13,6 +13,13 @@ export interface SandboxLimits {
   maxProcesses?: number;
   /** Largest file a command may write, in bytes. */
   maxFileBytes?: number;
+  /**
+   * Most the run's writable places (workspace, home, temp folder) may hold on disk, in bytes;
+   * a command that grows them beyond it is killed (`limitHit: 'disk'`).
+   */
+  maxDiskBytes?: number;
+  /** Grace between SIGTERM and SIGKILL when a command is stopped (default 2 s). */
+  killGraceMs?: number;
 }
 
 export interface ExecRequest {
@@ -21,6 +28,8 @@ export interface ExecRequest {
   /** Working directory relative to the workspace root ("." by default). Must stay inside it. */
   cwd?: string;
   env?: Record<string, string>;
+  /** Folders put first on PATH (in-sandbox paths), e.g. the toolchain's per-run bin folder. */
+  pathPrepend?: string[];
   /** Allow network access for this command (dependency downloads). Default false. */
   network?: boolean;
   limits: SandboxLimits;
@@ -39,7 +48,7 @@ export interface ExecResult {
   output: string;
   truncated: boolean;
   /** Why the sandbox killed or denied it (memory, processes, file size, …) when known. */
-  limitHit?: 'timeout' | 'memory' | 'processes' | 'file-size' | 'cpu';
+  limitHit?: 'timeout' | 'memory' | 'processes' | 'file-size' | 'cpu' | 'disk';
 }
 
 export interface SandboxInfo {
@@ -54,6 +63,8 @@ export interface Sandbox {
   readonly kind: 'bwrap' | 'docker' | 'none';
   /** The writable workspace (host path) commands run in. */
   readonly workspace: string;
+  /** Paths as commands inside the sandbox see them (they differ from host paths under Docker). */
+  readonly inside?: { workspace: string; home: string; tmp: string };
   exec(req: ExecRequest): Promise<ExecResult>;
   /** Remove containers/temporary state (not the workspace). */
   dispose(): Promise<void>;
