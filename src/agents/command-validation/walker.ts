@@ -1,0 +1,401 @@
+/**
+ * Walks the parser's tree in execution order and records every simple command with its
+ * resolved words, redirections, working directory and pipeline position. State changes
+ * (`cd`, assignments, `export`, `source venv/bin/activate`) are applied as the shell would, so
+ * later commands are judged with the directory and variables they will really see.
+ */
+import type { Sh, ShNode } from './parser.js';
+import { nodeType, operators, parseShell, syntax } from './parser.js';
+import { forkState, type ShellState } from './state.js';
+import { resolveSingle, resolveWord, type ResolvedWord, type SubstInfo, type WordHooks } from './words.js';
+import { applyEffects } from './effects.js';
+
+export type RedirKind = 'write' | 'append' | 'read' | 'readwrite' | 'dup' | 'heredoc' | 'herestring';
+
+export interface RedirRecord {
+  kind: RedirKind;
+  /** File descriptor number written before the operator (`2>`), if any. */
+  fd?: string;
+  /** `&>`/`&>>`: both stdout and stderr. */
+  all?: boolean;
+  target: ResolvedWord | null;
+  /** Here-document body text. */
+  body?: string;
+}
+
+export interface PipeInfo {
+  stage: number;
+  stages: CmdRecord[][];
+}
+
+export interface CmdRecord {
+  /** Resolved words; argv[0] is the command. Empty for a bare assignment or a redirected group. */
+  argv: ResolvedWord[];
+  assigns: { name: string; value: ResolvedWord | null }[];
+  redirs: RedirRecord[];
+  /** Working directory the command runs in (null: unknown). */
+  cwd: string | null;
+  /** A Python virtual environment is active. */
+  venv: boolean;
+  /** Part of `$(…)`, backquotes or a process substitution. */
+  inSubst: boolean;
+  background: boolean;
+  /** Nesting of `bash -c '…'` / `eval '…'` strings (0: the command as given). */
+  depth: number;
+  /** Byte range in the text as given (top level only), for rewriting suggestions. */
+  range?: [number, number];
+  source: string;
+  /** Inside a function body (defined, maybe never called). */
+  inFunction: boolean;
+}
+
+export interface StructuralFinding {
+  level: 'block' | 'warn';
+  reason: string;
+}
+
+export interface WalkResult {
+  records: CmdRecord[];
+  pipelines: CmdRecord[][][];
+  structural: StructuralFinding[];
+  /** Absolute paths the script needs that it did not create itself. */
+  needs: Set<string>;
+  /** Inner scripts (`bash -c '…'`) that did not parse. */
+  innerParseErrors: string[];
+}
+
+interface Flags {
+  inSubst: boolean;
+  background: boolean;
+  inFunction: boolean;
+}
+
+const MAX_DEPTH = 4;
+
+export class Walker {
+  readonly result: WalkResult = { records: [], pipelines: [], structural: [], needs: new Set(), innerParseErrors: [] };
+  private sinks: CmdRecord[][] = [];
+
+  constructor(private readonly src: Buffer, private readonly depth = 0, private readonly parentResult?: WalkResult) {
+    if (parentResult) this.result = parentResult;
+  }
+
+  source(node: ShNode): string {
+    return this.src.subarray(node.Pos().Offset(), node.End().Offset()).toString('utf8');
+  }
+
+  walkFile(file: Sh.File, state: ShellState): void {
+    this.walkStmts(file.Stmts, state, { inSubst: false, background: false, inFunction: false });
+  }
+
+  private push(rec: CmdRecord): void {
+    this.result.records.push(rec);
+    for (const s of this.sinks) s.push(rec);
+  }
+
+  private collect(fn: () => void): CmdRecord[] {
+    const sink: CmdRecord[] = [];
+    this.sinks.push(sink);
+    try { fn(); } finally { this.sinks.pop(); }
+    return sink;
+  }
+
+  private hooks(state: ShellState, flags: Flags): WordHooks {
+    return {
+      state,
+      source: (n) => this.source(n),
+      subst: (stmts, kind: SubstInfo['kind']) => this.collect(() => this.walkStmts(stmts, forkState(state), { ...flags, inSubst: true, background: false })),
+    };
+  }
+
+  walkStmts(stmts: (Sh.Stmt | null)[], state: ShellState, flags: Flags): void {
+    for (const s of stmts) if (s) this.walkStmt(s, state, flags);
+  }
+
+  private walkStmt(stmt: Sh.Stmt, state: ShellState, flags: Flags): void {
+    const f = stmt.Background ? { ...flags, background: true } : flags;
+    const cmd = stmt.Cmd;
+    if (!cmd) return;
+    const redirs = stmt.Redirs.filter((r): r is Sh.Redirect => !!r);
+    const kind = nodeType(cmd);
+    if (kind === 'CallExpr') {
+      this.walkCall(cmd as Sh.CallExpr, redirs, state, f, stmt);
+      return;
+    }
+    if (redirs.length) {
+      // redirections on a compound command (`{ …; } > file`) are judged like any other
+      this.push(this.record([], [], this.resolveRedirs(redirs, state, f), state, f, stmt));
+    }
+    this.walkCompound(cmd, kind, state, f);
+  }
+
+  private walkCompound(cmd: ShNode, kind: string, state: ShellState, f: Flags): void {
+    switch (kind) {
+      case 'BinaryCmd': {
+        const bc = cmd as Sh.BinaryCmd;
+        const op = bc.Op as number;
+        if (op === operators().pipe || op === operators().pipeAll) {
+          const stageStmts: Sh.Stmt[] = [];
+          flattenPipe(bc, stageStmts);
+          const stages = stageStmts.map((s) => this.collect(() => this.walkStmt(s, forkState(state), f)));
+          this.result.pipelines.push(stages);
+          return;
+        }
+        if (bc.X) this.walkStmt(bc.X, state, f);
+        if (bc.Y) this.walkStmt(bc.Y, state, f);
+        return;
+      }
+      case 'Subshell':
+        this.walkStmts((cmd as Sh.Subshell).Stmts, forkState(state), f);
+        return;
+      case 'Block':
+        this.walkStmts((cmd as Sh.Block).Stmts, state, f);
+        return;
+      case 'IfClause': {
+        let ic: Sh.IfClause | null = cmd as Sh.IfClause;
+        while (ic) {
+          this.walkStmts(ic.Cond, state, f);
+          this.walkStmts(ic.Then, state, f);
+          ic = ic.Else;
+        }
+        return;
+      }
+      case 'WhileClause': {
+        const wc = cmd as Sh.WhileClause;
+        this.walkStmts(wc.Cond, state, f);
+        this.walkStmts(wc.Do, state, f);
+        return;
+      }
+      case 'ForClause': {
+        const fc = cmd as Sh.ForClause;
+        if (nodeType(fc.Loop) === 'WordIter') {
+          const wi = fc.Loop as Sh.WordIter;
+          const h = this.hooks(state, f);
+          for (const w of wi.Items) if (w) resolveWord(w, h);
+          if (wi.Name) { state.vars.delete(wi.Name.Value); state.opaqueVars.add(wi.Name.Value); }
+        }
+        this.walkStmts(fc.Do, state, f);
+        return;
+      }
+      case 'CaseClause': {
+        const cc = cmd as Sh.CaseClause;
+        if (cc.Word) resolveWord(cc.Word, this.hooks(state, f));
+        for (const item of cc.Items) if (item) this.walkStmts(item.Stmts, state, f);
+        return;
+      }
+      case 'FuncDecl': {
+        const fd = cmd as Sh.FuncDecl;
+        const name = fd.Name?.Value ?? '';
+        state.functions.add(name);
+        if (fd.Body && isForkBomb(fd.Body, name)) {
+          this.result.structural.push({ level: 'block', reason: `fork bomb: function ${name} starts copies of itself in a pipeline or in the background` });
+        }
+        if (fd.Body) this.walkStmt(fd.Body, forkState(state), { ...f, inFunction: true });
+        return;
+      }
+      case 'DeclClause': {
+        const dc = cmd as Sh.DeclClause;
+        const variant = dc.Variant?.Value ?? 'declare';
+        const h = this.hooks(state, f);
+        const assigns: CmdRecord['assigns'] = [];
+        const argv: ResolvedWord[] = [{ text: variant, known: true, knownPrefix: variant, vars: [], substs: [], glob: false, source: variant }];
+        for (const a of dc.Args) {
+          if (!a) continue;
+          if (a.Naked && a.Value && !a.Name) { argv.push(...resolveWord(a.Value, h)); continue; }
+          const name = a.Name?.Value ?? '';
+          const value = a.Value ? resolveSingle(a.Value, h) : null;
+          assigns.push({ name, value });
+          if (a.Naked && !a.Value) {
+            argv.push({ text: name, known: true, knownPrefix: name, vars: [], substs: [], glob: false, source: name });
+            if (variant === 'export') state.carried.add(name);
+            continue;
+          }
+          setVar(state, name, a.Array ? null : value, variant === 'export' || variant === 'declare' || variant === 'typeset' || variant === 'readonly');
+        }
+        this.push(this.record(argv, assigns, [], state, f, undefined, cmd));
+        return;
+      }
+      case 'TimeClause': {
+        const tc = cmd as Sh.TimeClause;
+        if (tc.Stmt) this.walkStmt(tc.Stmt, state, f);
+        return;
+      }
+      case 'CoprocClause': {
+        const cc = cmd as Sh.CoprocClause;
+        if (cc.Stmt) this.walkStmt(cc.Stmt, forkState(state), f);
+        return;
+      }
+      default:
+        // [[ … ]], (( … )), let: only substitutions inside them can run commands
+        this.walkNestedSubsts(cmd, state, f);
+    }
+  }
+
+  private walkNestedSubsts(node: ShNode, state: ShellState, f: Flags): void {
+    const found: ShNode[] = [];
+    syntax().Walk(node, (n) => {
+      if (!n) return true;
+      const t = nodeType(n);
+      if (t === 'CmdSubst' || t === 'ProcSubst') { found.push(n); return false; }
+      return true;
+    });
+    for (const n of found) {
+      const stmts = (n as Sh.CmdSubst).Stmts;
+      this.collect(() => this.walkStmts(stmts, forkState(state), { ...f, inSubst: true }));
+    }
+  }
+
+  private walkCall(call: Sh.CallExpr, redirNodes: Sh.Redirect[], state: ShellState, f: Flags, stmt: Sh.Stmt): void {
+    const h = this.hooks(state, f);
+    const assigns: CmdRecord['assigns'] = [];
+    for (const a of call.Assigns) {
+      if (!a) continue;
+      assigns.push({ name: a.Name?.Value ?? '', value: a.Value ? resolveSingle(a.Value, h) : null });
+    }
+    const argv: ResolvedWord[] = [];
+    for (const w of call.Args) if (w) argv.push(...resolveWord(w, h));
+    const redirs = this.resolveRedirs(redirNodes, state, f);
+    if (argv.length === 0) {
+      // bare assignments change the shell itself
+      call.Assigns.forEach((a, i) => { if (a) setVar(state, a.Name?.Value ?? '', a.Array ? null : assigns[i]!.value, true); });
+    }
+    const rec = this.record(argv, assigns, redirs, state, f, stmt, call);
+    this.push(rec);
+    applyEffects(rec, state, this.result.needs);
+    this.walkInnerScript(rec, state, f);
+  }
+
+  /** `bash -c '…'`, `sh -c`, `su -c`, `eval '…'`: the string is shell code; judge it too. */
+  private walkInnerScript(rec: CmdRecord, state: ShellState, f: Flags): void {
+    if (this.depth >= MAX_DEPTH) return;
+    const code = innerScript(rec);
+    if (code === undefined) return;
+    const parsed = parseShell(code.text);
+    if (!parsed.ok) { this.result.innerParseErrors.push(`${code.text.slice(0, 60)}: ${parsed.error}`); return; }
+    const inner = new Walker(Buffer.from(code.text, 'utf8'), this.depth + 1, this.result);
+    inner.sinks = this.sinks;
+    inner.walkStmts(parsed.file.Stmts, code.sameShell ? state : forkState(state), f);
+  }
+
+  private resolveRedirs(redirs: Sh.Redirect[], state: ShellState, f: Flags): RedirRecord[] {
+    const ops = operators();
+    const h = this.hooks(state, f);
+    return redirs.map((r) => {
+      const op = r.Op as number;
+      const target = r.Word ? resolveSingle(r.Word, h) : null;
+      const fd = r.N?.Value;
+      let kind: RedirKind;
+      let all = false;
+      if (op === ops.rdrOut || op === ops.clbOut) kind = 'write';
+      else if (op === ops.appOut) kind = 'append';
+      else if (op === ops.rdrAll) { kind = 'write'; all = true; }
+      else if (op === ops.appAll) { kind = 'append'; all = true; }
+      else if (op === ops.rdrIn) kind = 'read';
+      else if (op === ops.rdrInOut) kind = 'readwrite';
+      else if (op === ops.hdoc || op === ops.dashHdoc) kind = 'heredoc';
+      else if (op === ops.wordHdoc) kind = 'herestring';
+      else kind = 'dup';
+      const rec: RedirRecord = { kind, target, all };
+      if (fd !== undefined) rec.fd = fd;
+      if (r.Hdoc) rec.body = resolveSingle(r.Hdoc, h).text;
+      return rec;
+    });
+  }
+
+  private record(argv: ResolvedWord[], assigns: CmdRecord['assigns'], redirs: RedirRecord[], state: ShellState, f: Flags, stmt?: Sh.Stmt, node?: ShNode): CmdRecord {
+    const n = node ?? stmt!;
+    const rec: CmdRecord = {
+      argv, assigns, redirs, cwd: state.cwd, venv: state.venv, inSubst: f.inSubst, background: f.background,
+      depth: this.depth, source: this.source(n), inFunction: f.inFunction,
+    };
+    if (this.depth === 0 && n) rec.range = [n.Pos().Offset(), n.End().Offset()];
+    return rec;
+  }
+}
+
+function flattenPipe(bc: Sh.BinaryCmd, out: Sh.Stmt[]): void {
+  const ops = operators();
+  for (const side of [bc.X, bc.Y]) {
+    if (!side) continue;
+    const c = side.Cmd;
+    if (c && nodeType(c) === 'BinaryCmd' && !side.Redirs.length && !side.Background
+      && [ops.pipe, ops.pipeAll].includes((c as Sh.BinaryCmd).Op as number)) flattenPipe(c as Sh.BinaryCmd, out);
+    else out.push(side);
+  }
+}
+
+function setVar(state: ShellState, name: string, value: ResolvedWord | null, carry: boolean): void {
+  if (!name) return;
+  if (value && value.known) { state.vars.set(name, value.text); state.opaqueVars.delete(name); }
+  else if (!value) { state.vars.set(name, ''); state.opaqueVars.delete(name); }
+  else { state.vars.delete(name); state.opaqueVars.add(name); }
+  if (carry) state.carried.add(name);
+  if (name === 'VIRTUAL_ENV' || (name === 'PATH' && value && /(^|[/:])\.?venv\/bin/.test(value.text))) state.venv = true;
+}
+
+const SHELLS = new Set(['sh', 'bash', 'zsh', 'dash', 'ksh', 'mksh', 'ash', 'busybox']);
+
+/** The shell code a command runs as a string, if it is written out in full. */
+function innerScript(rec: CmdRecord): { text: string; sameShell: boolean } | undefined {
+  const words = rec.argv;
+  if (!words.length) return undefined;
+  const cmd = baseName(words[0]!.text);
+  if (cmd === 'eval') {
+    const rest = words.slice(1);
+    if (rest.length && rest.every((w) => w.known)) return { text: rest.map((w) => w.text).join(' '), sameShell: true };
+    return undefined;
+  }
+  let start = 1;
+  if (cmd === 'sudo' || cmd === 'doas') {
+    // sudo bash -c '…': step over the wrapper; its options are judged elsewhere
+    while (start < words.length && words[start]!.text.startsWith('-')) start++;
+    if (start >= words.length) return undefined;
+    return innerScript({ ...rec, argv: words.slice(start) });
+  }
+  if (SHELLS.has(cmd) || cmd === 'su') {
+    for (let i = 1; i < words.length; i++) {
+      const t = words[i]!.text;
+      if (t === '-c' || (/^-[a-z]*c[a-z]*$/.test(t) && !t.startsWith('--'))) {
+        const w = words[i + 1];
+        if (w && w.known) return { text: w.text, sameShell: false };
+        return undefined;
+      }
+    }
+  }
+  return undefined;
+}
+
+export function baseName(p: string): string {
+  const i = p.lastIndexOf('/');
+  return i >= 0 ? p.slice(i + 1) : p;
+}
+
+/** A function that starts itself in a pipeline or in the background: `:(){ :|:& };:`. */
+function isForkBomb(body: Sh.Stmt, name: string): boolean {
+  const ops = operators();
+  let bomb = false;
+  const visit = (stmt: Sh.Stmt | null, piped: boolean): void => {
+    if (!stmt || bomb) return;
+    const bg = piped || stmt.Background;
+    const c = stmt.Cmd;
+    if (!c) return;
+    const t = nodeType(c);
+    if (t === 'CallExpr') {
+      const a0 = (c as Sh.CallExpr).Args[0];
+      if (a0 && a0.Lit() === name && bg) bomb = true;
+    } else if (t === 'BinaryCmd') {
+      const bc = c as Sh.BinaryCmd;
+      const isPipe = [ops.pipe, ops.pipeAll].includes(bc.Op as number);
+      visit(bc.X, bg || isPipe);
+      visit(bc.Y, bg || isPipe);
+    } else if (t === 'Block' || t === 'Subshell') {
+      for (const s of (c as Sh.Block).Stmts) visit(s, bg);
+    } else if (t === 'WhileClause' || t === 'ForClause') {
+      for (const s of (c as Sh.WhileClause).Do) visit(s, bg);
+    } else if (t === 'IfClause') {
+      for (const s of (c as Sh.IfClause).Then) visit(s, bg);
+    }
+  };
+  visit(body, false);
+  return bomb;
+}

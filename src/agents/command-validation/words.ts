@@ -1,0 +1,211 @@
+/**
+ * Turns parser words into values: quotes removed, escapes applied, known variables and `~`
+ * expanded, brace expansion done. Unknown parts are tracked rather than guessed, so rules can
+ * tell "deletes build/" from "deletes whatever $DIR is" from "deletes /… if $DIR is empty".
+ */
+import type { Sh, ShNode } from './parser.js';
+import { nodeType, operators, syntax } from './parser.js';
+import { HOME, type ShellState } from './state.js';
+import type { CmdRecord } from './walker.js';
+
+export interface SubstInfo {
+  kind: 'cmd' | 'proc-in' | 'proc-out';
+  records: CmdRecord[];
+}
+
+export interface ResolvedWord {
+  /** The value, each unknown expansion taken as empty (what the shell gives when it is unset). */
+  text: string;
+  /** Every part of the word is known. */
+  known: boolean;
+  /** Known text before the first unknown part. */
+  knownPrefix: string;
+  /** The word starts with an unguarded variable whose value is unknown (`"$DIR/"*`, SC2115). */
+  leadingUnknownVar?: string;
+  /** Variables referenced. */
+  vars: string[];
+  /** Commands run by `$(…)`, backquotes, `<(…)` and `>(…)` inside the word. */
+  substs: SubstInfo[];
+  /** Contains unquoted glob characters. */
+  glob: boolean;
+  /** The word as written. */
+  source: string;
+}
+
+export interface WordHooks {
+  state: ShellState;
+  source(node: ShNode): string;
+  /** Analyse statements of a substitution; returns the simple commands found. */
+  subst(stmts: (Sh.Stmt | null)[], kind: SubstInfo['kind']): CmdRecord[];
+}
+
+const MAX_BRACE_WORDS = 16;
+
+interface Acc {
+  text: string;
+  known: boolean;
+  knownPrefix: string;
+  leadingUnknownVar?: string;
+  vars: string[];
+  substs: SubstInfo[];
+  glob: boolean;
+}
+
+/** Resolve one word; brace expansion may turn it into several. */
+export function resolveWord(word: Sh.Word, hooks: WordHooks): ResolvedWord[] {
+  const source = hooks.source(word);
+  const variants = needsBraceSplit(word) ? expandBraces(syntax().SplitBraces(word).Parts) : [word.Parts];
+  return variants.map((parts) => {
+    const acc: Acc = { text: '', known: true, knownPrefix: '', vars: [], substs: [], glob: false };
+    resolveParts(parts, hooks, acc, false, true);
+    return { ...acc, source };
+  });
+}
+
+/** Resolve and join: for places where one value is wanted (assignments, redirect targets). */
+export function resolveSingle(word: Sh.Word, hooks: WordHooks): ResolvedWord {
+  const all = resolveWord(word, hooks);
+  return all[0]!;
+}
+
+function needsBraceSplit(word: Sh.Word): boolean {
+  return word.Parts.some((p) => nodeType(p) === 'Lit' && (p as Sh.Lit).Value.includes('{'));
+}
+
+function expandBraces(parts: ShNode[]): ShNode[][] {
+  let combos: ShNode[][] = [[]];
+  for (const part of parts) {
+    if (nodeType(part) !== 'BraceExp') {
+      combos.forEach((c) => c.push(part));
+      continue;
+    }
+    const be = part as unknown as { Sequence: boolean; Elems: (Sh.Word | null)[] };
+    const alternatives: ShNode[][] = [];
+    for (const e of be.Elems) if (e) alternatives.push(...expandBraces(e.Parts));
+    const next: ShNode[][] = [];
+    for (const c of combos) for (const a of alternatives) next.push([...c, ...a]);
+    if (next.length > MAX_BRACE_WORDS) return [parts];
+    combos = next;
+  }
+  return combos;
+}
+
+function append(acc: Acc, text: string): void {
+  acc.text += text;
+  if (acc.known) acc.knownPrefix += text;
+}
+
+function markUnknown(acc: Acc, atStart: boolean, varName?: string): void {
+  if (acc.known && atStart && varName) acc.leadingUnknownVar = varName;
+  acc.known = false;
+}
+
+function resolveParts(parts: ShNode[], hooks: WordHooks, acc: Acc, quoted: boolean, wordStart: boolean): void {
+  parts.forEach((part, i) => {
+    const atStart = wordStart && i === 0 && acc.text === '';
+    switch (nodeType(part)) {
+      case 'Lit': {
+        let v = (part as Sh.Lit).Value;
+        if (!quoted) {
+          if (atStart && v.startsWith('~')) {
+            const slash = v.indexOf('/');
+            const user = slash < 0 ? v.slice(1) : v.slice(1, slash);
+            const rest = slash < 0 ? '' : v.slice(slash);
+            v = (user === '' ? HOME : '/home/' + user) + rest;
+          }
+          if (/(^|[^\\])[*?[]/.test(v)) acc.glob = true;
+          v = v.replace(/\\(.)/gs, '$1');
+        } else {
+          v = v.replace(/\\([$`"\\\n])/g, '$1');
+        }
+        append(acc, v);
+        break;
+      }
+      case 'SglQuoted': {
+        const sq = part as Sh.SglQuoted;
+        append(acc, sq.Dollar ? ansiC(sq.Value) : sq.Value);
+        break;
+      }
+      case 'DblQuoted':
+        resolveParts((part as Sh.DblQuoted).Parts, hooks, acc, true, atStart);
+        break;
+      case 'ParamExp':
+        resolveParam(part as Sh.ParamExp, hooks, acc, atStart);
+        break;
+      case 'CmdSubst': {
+        const cs = part as Sh.CmdSubst;
+        const records = hooks.subst(cs.Stmts, 'cmd');
+        acc.substs.push({ kind: 'cmd', records });
+        const v = staticSubstValue(records, hooks.state);
+        if (v !== undefined) append(acc, v);
+        else markUnknown(acc, false);
+        break;
+      }
+      case 'ProcSubst': {
+        const ps = part as Sh.ProcSubst;
+        const kind = (ps.Op as number) === operators().cmdOut ? 'proc-out' : 'proc-in';
+        acc.substs.push({ kind, records: hooks.subst(ps.Stmts, kind) });
+        append(acc, '/dev/fd/63');
+        break;
+      }
+      case 'ArithmExp':
+        markUnknown(acc, false);
+        break;
+      case 'ExtGlob':
+        acc.glob = true;
+        append(acc, hooks.source(part));
+        break;
+      default:
+        markUnknown(acc, false);
+    }
+  });
+}
+
+function resolveParam(pe: Sh.ParamExp, hooks: WordHooks, acc: Acc, atStart: boolean): void {
+  const name = pe.Param?.Value ?? '';
+  acc.vars.push(name);
+  const st = hooks.state;
+  const value = name === 'PWD' ? (st.cwd ?? undefined) : st.vars.get(name);
+  const ops = operators();
+  if (pe.Length || pe.Excl || pe.Slice || pe.Repl || pe.Index) { markUnknown(acc, false); return; }
+  const op = pe.Exp ? (pe.Exp.Op as number) : undefined;
+  if (op === undefined) {
+    if (value !== undefined) append(acc, value);
+    else markUnknown(acc, atStart, name);
+    return;
+  }
+  if (op === ops.defaultUnset || op === ops.defaultUnsetOrNull || op === ops.assignUnset || op === ops.assignUnsetOrNull) {
+    if (value !== undefined) append(acc, value);
+    else if (st.opaqueVars.has(name)) markUnknown(acc, false);
+    else if (pe.Exp!.Word) resolveParts(pe.Exp!.Word.Parts, hooks, acc, true, atStart);
+    return;
+  }
+  if (op === ops.errorUnset || op === ops.errorUnsetOrNull) {
+    // ${VAR:?} stops the shell when VAR is unset: never silently empty
+    if (value !== undefined) append(acc, value);
+    else markUnknown(acc, false);
+    return;
+  }
+  markUnknown(acc, false);
+}
+
+/** Values of a few substitutions that are the same everywhere (`$(pwd)`, `$(mktemp -d)`). */
+function staticSubstValue(records: CmdRecord[], st: ShellState): string | undefined {
+  if (records.length !== 1) return undefined;
+  const argv = records[0]!.argv.map((w) => w.text);
+  const cmd = argv[0];
+  if (cmd === 'pwd' && argv.length === 1) return st.cwd ?? undefined;
+  if (cmd === 'mktemp') return '/tmp/tmp.XXXXXXXXXX';
+  if (cmd === 'git' && argv[1] === 'rev-parse' && argv[2] === '--show-toplevel') return st.workspace;
+  if (cmd === 'nproc' || cmd === 'getconf') return '2';
+  return undefined;
+}
+
+function ansiC(s: string): string {
+  return s.replace(/\\(x[0-9a-fA-F]{1,2}|[0-7]{1,3}|.)/g, (_m, e: string) => {
+    if (e[0] === 'x') return String.fromCharCode(parseInt(e.slice(1), 16));
+    if (/^[0-7]+$/.test(e)) return String.fromCharCode(parseInt(e, 8));
+    const map: Record<string, string> = { n: '\n', t: '\t', r: '\r', a: '\x07', b: '\b', e: '\x1b', E: '\x1b', f: '\f', v: '\v' };
+    return map[e] ?? e;
+  });
+}
