@@ -12,6 +12,11 @@ export interface AgentContext {
   signal?: AbortSignal;
   /** Progress/log lines for the user (stderr in the CLI). */
   log?: (line: string) => void;
+  /**
+   * Same for every delivery and retry of one workflow step instance (`<runId>:<stepKey>`): an agent
+   * whose effect must happen once records it under this key (workflow/bullmq/step-effects.ts).
+   */
+  idempotencyKey?: string;
 }
 
 export type CapabilityResult = Record<string, unknown>;
