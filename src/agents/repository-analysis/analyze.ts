@@ -136,8 +136,8 @@ export function analyzeRepository(fs: RepoFs, opts: AnalyzeOptions = {}): Reposi
     if (!rules.length) continue;
     const apt = new Set<string>();
     for (const r of rules) {
-      r.apt.forEach((p) => apt.add(p));
-      systemHints.push({ ecosystem: eco.name, root: eco.root, dependency: r.dependency, apt: r.apt, kind: r.kind ?? 'build', ...(r.why ? { why: r.why } : {}) });
+      if (!r.optional && r.kind !== 'browser') r.apt.forEach((p) => apt.add(p));
+      systemHints.push({ ecosystem: eco.name, root: eco.root, dependency: r.dependency, apt: r.apt, kind: r.kind ?? 'build', ...(r.why ? { why: r.why } : {}), ...(r.optional ? { optional: true } : {}) });
     }
     eco.systemPackages = [...apt];
   }

@@ -101,7 +101,7 @@ function collectDeps(ctx: DetectContext, pyproject: Record<string, unknown> | un
     // setup.py is code; read only literal lists of strings in install_requires / tests_require.
     for (const [key, into] of [['install_requires', deps], ['tests_require', dev]] as const) {
       const m = new RegExp(`${key}\\s*=\\s*\\[([^\\]]*)\\]`).exec(setupPy);
-      if (m) for (const s of m[1].matchAll(/['"]([^'"]+)['"]/g)) { const p = parsePep508(s[1]); if (p) into[p[0]] = p[1]; }
+      if (m) for (const s of m[1].matchAll(/['"]([^'"]+)['"]/g)) { const p = parsePep508(s[1]); if (p) into[p[0]] ??= p[1]; }
     }
   }
   const cfg = readText(ctx, 'setup.cfg');

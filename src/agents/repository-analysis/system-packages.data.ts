@@ -10,6 +10,8 @@ export interface SystemPackageRule {
   apt: string[];
   kind?: 'build' | 'runtime' | 'browser';
   why?: string;
+  /** Needed only in some setups (no prebuilt wheel/binary fits): listed, not installed by default. */
+  optional?: boolean;
 }
 
 const BROWSER_LIBS = ['libnss3', 'libatk1.0-0', 'libatk-bridge2.0-0', 'libcups2', 'libdrm2', 'libxkbcommon0', 'libxcomposite1', 'libxdamage1', 'libxrandr2', 'libgbm1', 'libpango-1.0-0', 'libcairo2', 'libasound2'];
@@ -41,25 +43,25 @@ export const SYSTEM_PACKAGE_RULES: SystemPackageRule[] = [
   { ecosystem: 'python', dependency: 'shapely', apt: ['libgeos-dev'], kind: 'build' },
   { ecosystem: 'python', dependency: 'xmlsec', apt: ['libxmlsec1-dev', 'pkg-config'], kind: 'build' },
   { ecosystem: 'python', dependency: 'python-snappy', apt: ['libsnappy-dev'], kind: 'build' },
-  { ecosystem: 'python', dependency: 'pillow', apt: ['libjpeg-dev', 'zlib1g-dev'], kind: 'build', why: 'only when no wheel exists for this Python' },
+  { ecosystem: 'python', dependency: 'pillow', apt: ['libjpeg-dev', 'zlib1g-dev'], kind: 'build', why: 'only when no wheel exists for this Python', optional: true },
   { ecosystem: 'python', dependency: 'playwright', apt: BROWSER_LIBS, kind: 'browser' },
   { ecosystem: 'python', dependency: 'pytest-playwright', apt: BROWSER_LIBS, kind: 'browser' },
   { ecosystem: 'python', dependency: 'selenium', apt: ['chromium', 'chromium-driver'], kind: 'browser' },
   { ecosystem: 'python', dependency: 'dbus-python', apt: ['libdbus-1-dev', 'libglib2.0-dev'], kind: 'build' },
-  { ecosystem: 'python', dependency: 'pyyaml', apt: ['libyaml-dev'], kind: 'build', why: 'optional C speed-ups' },
-  { ecosystem: 'python', dependency: 'cryptography', apt: ['libssl-dev', 'libffi-dev'], kind: 'build', why: 'only when no wheel exists for this platform' },
+  { ecosystem: 'python', dependency: 'pyyaml', apt: ['libyaml-dev'], kind: 'build', why: 'optional C speed-ups', optional: true },
+  { ecosystem: 'python', dependency: 'cryptography', apt: ['libssl-dev', 'libffi-dev'], kind: 'build', why: 'only when no wheel exists for this platform', optional: true },
   { ecosystem: 'python', dependency: 'm2crypto', apt: ['libssl-dev', 'swig'], kind: 'build' },
   { ecosystem: 'python', dependency: 'pycurl', apt: ['libcurl4-openssl-dev', 'libssl-dev'], kind: 'build' },
   { ecosystem: 'python', dependency: 'h5py', apt: ['libhdf5-dev'], kind: 'build' },
   // Node
   { ecosystem: 'node', dependency: 'canvas', apt: CAIRO_NODE, kind: 'build' },
-  { ecosystem: 'node', dependency: 'sharp', apt: ['libvips-dev'], kind: 'build', why: 'only when the prebuilt binary does not fit' },
-  { ecosystem: 'node', dependency: 'bcrypt', apt: NODE_GYP, kind: 'build', why: 'node-gyp native build' },
+  { ecosystem: 'node', dependency: 'sharp', apt: ['libvips-dev'], kind: 'build', why: 'only when the prebuilt binary does not fit', optional: true },
+  { ecosystem: 'node', dependency: 'bcrypt', apt: NODE_GYP, kind: 'build', why: 'node-gyp native build when no prebuilt binary fits', optional: true },
   { ecosystem: 'node', dependency: 'node-gyp', apt: NODE_GYP, kind: 'build' },
-  { ecosystem: 'node', dependency: 'better-sqlite3', apt: NODE_GYP, kind: 'build', why: 'node-gyp native build when no prebuilt binary fits' },
-  { ecosystem: 'node', dependency: 'sqlite3', apt: NODE_GYP, kind: 'build' },
+  { ecosystem: 'node', dependency: 'better-sqlite3', apt: NODE_GYP, kind: 'build', why: 'node-gyp native build when no prebuilt binary fits', optional: true },
+  { ecosystem: 'node', dependency: 'sqlite3', apt: NODE_GYP, kind: 'build', why: 'node-gyp native build when no prebuilt binary fits', optional: true },
   { ecosystem: 'node', dependency: 'node-sass', apt: NODE_GYP, kind: 'build' },
-  { ecosystem: 'node', dependency: 'argon2', apt: NODE_GYP, kind: 'build' },
+  { ecosystem: 'node', dependency: 'argon2', apt: NODE_GYP, kind: 'build', why: 'only when no prebuilt binary fits', optional: true },
   { ecosystem: 'node', dependency: 'pg-native', apt: ['libpq-dev', ...NODE_GYP], kind: 'build' },
   { ecosystem: 'node', dependency: 'puppeteer', apt: BROWSER_LIBS, kind: 'browser' },
   { ecosystem: 'node', dependency: 'playwright', apt: BROWSER_LIBS, kind: 'browser' },
@@ -73,7 +75,7 @@ export const SYSTEM_PACKAGE_RULES: SystemPackageRule[] = [
   // Ruby
   { ecosystem: 'ruby', dependency: 'pg', apt: ['libpq-dev'], kind: 'build' },
   { ecosystem: 'ruby', dependency: 'mysql2', apt: ['default-libmysqlclient-dev'], kind: 'build' },
-  { ecosystem: 'ruby', dependency: 'nokogiri', apt: ['libxml2-dev', 'libxslt1-dev', 'pkg-config'], kind: 'build', why: 'only when the precompiled gem does not fit' },
+  { ecosystem: 'ruby', dependency: 'nokogiri', apt: ['libxml2-dev', 'libxslt1-dev', 'pkg-config'], kind: 'build', why: 'only when the precompiled gem does not fit', optional: true },
   { ecosystem: 'ruby', dependency: 'rugged', apt: ['cmake', 'pkg-config', 'libssl-dev'], kind: 'build' },
   { ecosystem: 'ruby', dependency: 'sqlite3', apt: ['libsqlite3-dev'], kind: 'build' },
   { ecosystem: 'ruby', dependency: 'rmagick', apt: ['libmagickwand-dev'], kind: 'build' },
@@ -85,7 +87,7 @@ export const SYSTEM_PACKAGE_RULES: SystemPackageRule[] = [
   { ecosystem: 'rust', dependency: 'openssl-sys', apt: ['libssl-dev', 'pkg-config'], kind: 'build' },
   { ecosystem: 'rust', dependency: 'openssl', apt: ['libssl-dev', 'pkg-config'], kind: 'build' },
   { ecosystem: 'rust', dependency: 'native-tls', apt: ['libssl-dev', 'pkg-config'], kind: 'build' },
-  { ecosystem: 'rust', dependency: 'libsqlite3-sys', apt: ['libsqlite3-dev'], kind: 'build', why: 'unless the "bundled" feature is on' },
+  { ecosystem: 'rust', dependency: 'libsqlite3-sys', apt: ['libsqlite3-dev'], kind: 'build', why: 'unless the "bundled" feature is on', optional: true },
   { ecosystem: 'rust', dependency: 'pq-sys', apt: ['libpq-dev'], kind: 'build' },
   { ecosystem: 'rust', dependency: 'mysqlclient-sys', apt: ['default-libmysqlclient-dev'], kind: 'build' },
   { ecosystem: 'rust', dependency: 'alsa-sys', apt: ['libasound2-dev'], kind: 'build' },

@@ -52,4 +52,5 @@ export interface SystemHint {
   apt: string[];
   kind: 'build' | 'runtime' | 'browser';
   why?: string;
+  optional?: boolean;
 }
