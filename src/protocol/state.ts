@@ -3,7 +3,7 @@ import { Identifier, IsoTimestamp } from './common.js';
 
 export const StateUpdate = z.object({
   run_id: Identifier,
-  /** Keys to set; a value of null deletes the key. Keys are dot-free top-level names. */
+  /** Keys to set; a value of null deletes the key. Keys are flat top-level names; dots group them (`analysis.ecosystems`) for `prefix.*` policy patterns. */
   state_update: z.record(z.string().min(1).max(200), z.unknown()),
   timestamp: IsoTimestamp,
   agent_id: Identifier,
