@@ -1,0 +1,101 @@
+/**
+ * Merging evidence into one ordered list of steps.
+ *
+ * Precedence (strongest first): CI configuration (what maintainers actually run), memory of
+ * earlier successful runs, documentation, an LLM's proposal, manifest facts (a script, a
+ * lockfile), conventions (`go test ./...`). The strongest source of an equivalent command wins;
+ * the others corroborate it (a small confidence boost, listed in `alsoFoundIn`). Manifest
+ * defaults of a toolchain are dropped for a stage that CI already covers with that toolchain.
+ */
+import { STAGE_ORDER, type CandidateStep, type Provenance, type SourceKind } from '../../protocol/plan.js';
+import { commandFamilies, commandIntent, normalizeCommand } from './normalize.js';
+
+export const SOURCE_RANK: Record<SourceKind, number> = { ci: 0, memory: 1, docs: 2, llm: 3, manifest: 4, default: 5 };
+
+/** Below this confidence a command is not planned (e.g. docs installing the published package). */
+export const MIN_CONFIDENCE = 0.25;
+
+export interface MergedStep extends CandidateStep {
+  alsoFoundIn?: Provenance[];
+  /** Position in the evidence, for stable ordering. */
+  order: number;
+}
+
+export interface MergeResult {
+  steps: MergedStep[];
+  dropped: { candidate: CandidateStep; why: string }[];
+}
+
+function key(c: CandidateStep): string {
+  return `${c.cwd ?? '.'}\0${commandIntent(c.command) ?? normalizeCommand(c.command)}`;
+}
+
+function isFallback(kind: SourceKind): boolean {
+  return kind === 'manifest' || kind === 'default';
+}
+
+function better(a: CandidateStep, b: CandidateStep): boolean {
+  const ra = SOURCE_RANK[a.source.kind];
+  const rb = SOURCE_RANK[b.source.kind];
+  return ra !== rb ? ra < rb : a.confidence > b.confidence;
+}
+
+export function mergeCandidates(candidates: CandidateStep[]): MergeResult {
+  const dropped: MergeResult['dropped'] = [];
+  const usable: { c: CandidateStep; order: number }[] = [];
+  candidates.forEach((c, order) => {
+    if (!c.command.trim()) return;
+    if (c.confidence < MIN_CONFIDENCE) { dropped.push({ candidate: c, why: `confidence ${c.confidence.toFixed(2)} is below ${MIN_CONFIDENCE}` }); return; }
+    usable.push({ c, order });
+  });
+
+  // CI coverage: which (cwd, stage) pairs CI runs with which toolchain families.
+  const ciCoverage = new Set<string>();
+  for (const { c } of usable) {
+    if (c.source.kind !== 'ci') continue;
+    for (const fam of commandFamilies(c.command)) ciCoverage.add(`${c.cwd ?? '.'}\0${c.stage}\0${fam}`);
+  }
+
+  const byKey = new Map<string, MergedStep>();
+  for (const { c, order } of usable) {
+    if (isFallback(c.source.kind)) {
+      const fams = [...commandFamilies(c.command)];
+      const covered = fams.find((f) => ciCoverage.has(`${c.cwd ?? '.'}\0${c.stage}\0${f}`));
+      if (covered) { dropped.push({ candidate: c, why: `CI already runs ${covered} commands for the ${c.stage} stage` }); continue; }
+    }
+    const k = key(c);
+    const prev = byKey.get(k);
+    if (!prev) { byKey.set(k, { ...c, order }); continue; }
+    if (better(c, prev)) {
+      const also = [prev.source, ...(prev.alsoFoundIn ?? [])];
+      byKey.set(k, { ...c, order: Math.min(order, prev.order), alsoFoundIn: also, env: { ...(prev.env ?? {}), ...(c.env ?? {}) } });
+      dropped.push({ candidate: prev, why: `same step as ${describe(c.source)}` });
+    } else {
+      prev.alsoFoundIn = [...(prev.alsoFoundIn ?? []), c.source];
+      if (c.env && !prev.env) prev.env = c.env;
+      dropped.push({ candidate: c, why: `same step as ${describe(prev.source)}` });
+    }
+  }
+
+  const steps = [...byKey.values()];
+  for (const s of steps) {
+    // Independent sources agreeing make a step more trustworthy.
+    const kinds = new Set([s.source.kind, ...(s.alsoFoundIn ?? []).map((p) => p.kind)]);
+    s.confidence = Math.min(0.99, Math.round((s.confidence + 0.05 * (kinds.size - 1)) * 100) / 100);
+  }
+  steps.sort((a, b) =>
+    STAGE_ORDER[a.stage] - STAGE_ORDER[b.stage]
+    || cwdRank(a.cwd) - cwdRank(b.cwd)
+    || (a.cwd ?? '.').localeCompare(b.cwd ?? '.')
+    || SOURCE_RANK[a.source.kind] - SOURCE_RANK[b.source.kind]
+    || a.order - b.order);
+  return { steps, dropped };
+}
+
+function cwdRank(cwd: string | undefined): number {
+  return !cwd || cwd === '.' ? 0 : 1;
+}
+
+export function describe(p: Provenance): string {
+  return p.file ? `${p.kind} ${p.file}${p.line ? `:${p.line}` : ''}` : p.kind;
+}
