@@ -137,3 +137,17 @@ export const DATA_OPTIONS = ['-d', '--data', '--data-binary', '--data-raw', '--d
 export function unwrapRecord(rec: CmdRecord): Unwrapped {
   return unwrap(rec.argv);
 }
+
+/** Where a list of commands gets text that must not be run: a download or a decoder. */
+export function contentSource(recs: CmdRecord[]): string | undefined {
+  for (const r of recs) {
+    const u = unwrap(r.argv);
+    if (isFetcher(u)) return `downloaded content (${u.name})`;
+    if (isDecoder(u)) return `decoded hidden text (${u.words.slice(0, 2).join(' ')})`;
+    for (const w of r.argv) {
+      if (w.taint) return w.taint;
+      for (const s of w.substs) { const k = contentSource(s.records); if (k) return k; }
+    }
+  }
+  return undefined;
+}

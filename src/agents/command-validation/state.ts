@@ -27,6 +27,8 @@ export interface ShellState {
   providedTools: Set<string>;
   /** A Python virtual environment is active (`source .venv/bin/activate`). */
   venv: boolean;
+  /** Variables holding downloaded or decoded text (`X=$(curl …)`), and where it came from. */
+  tainted: Map<string, string>;
   dirStack: (string | null)[];
 }
 
@@ -50,7 +52,7 @@ export function newState(workspace: string, cwd?: string, env?: Record<string, s
     workspace: ws,
     cwd: cwd === undefined ? ws : resolveAgainst(ws, cwd),
     vars, opaqueVars: new Set(), carried, functions: new Set(), downloaded: new Set(), created: new Set(),
-    providedTools: new Set(), venv: false, dirStack: [],
+    providedTools: new Set(), venv: false, tainted: new Map(), dirStack: [],
   };
 }
 
@@ -58,7 +60,7 @@ export function newState(workspace: string, cwd?: string, env?: Record<string, s
 export function forkState(s: ShellState): ShellState {
   return {
     ...s,
-    vars: new Map(s.vars), opaqueVars: new Set(s.opaqueVars), carried: new Set(s.carried), functions: new Set(s.functions),
+    vars: new Map(s.vars), opaqueVars: new Set(s.opaqueVars), tainted: new Map(s.tainted), carried: new Set(s.carried), functions: new Set(s.functions),
     dirStack: [...s.dirStack],
     // shared on purpose: a file created in a subshell exists afterwards
     downloaded: s.downloaded, created: s.created, providedTools: s.providedTools,

@@ -134,6 +134,8 @@ export function optionValue(words: string[], names: string[]): string | undefine
       if (t === n) return words[i + 1];
       if (n.startsWith('--') && t.startsWith(n + '=')) return t.slice(n.length + 1);
       if (!n.startsWith('--') && n.length === 2 && t.startsWith(n) && t.length > 2 && !t.startsWith('--')) return t.slice(2);
+      // bundled short flags ending in the option: `curl -fsSLo file`
+      if (!n.startsWith('--') && n.length === 2 && /^-[A-Za-z]{2,}$/.test(t) && t.endsWith(n[1]!)) return words[i + 1];
     }
   }
   return undefined;

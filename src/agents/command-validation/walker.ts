@@ -9,6 +9,7 @@ import { nodeType, operators, parseShell, syntax } from './parser.js';
 import { forkState, type ShellState } from './state.js';
 import { resolveSingle, resolveWord, type ResolvedWord, type SubstInfo, type WordHooks } from './words.js';
 import { applyEffects } from './effects.js';
+import { contentSource } from './roles.js';
 
 export type RedirKind = 'write' | 'append' | 'read' | 'readwrite' | 'dup' | 'heredoc' | 'herestring';
 
@@ -71,6 +72,7 @@ interface Flags {
 }
 
 const MAX_DEPTH = 4;
+const MAX_LOOP_ITEMS = 8;
 
 export class Walker {
   readonly result: WalkResult = { records: [], pipelines: [], structural: [], needs: new Set(), innerParseErrors: [] };
@@ -171,8 +173,15 @@ export class Walker {
         if (nodeType(fc.Loop) === 'WordIter') {
           const wi = fc.Loop as Sh.WordIter;
           const h = this.hooks(state, f);
-          for (const w of wi.Items) if (w) resolveWord(w, h);
-          if (wi.Name) { state.vars.delete(wi.Name.Value); state.opaqueVars.add(wi.Name.Value); }
+          const items: ResolvedWord[] = [];
+          for (const w of wi.Items) if (w) items.push(...resolveWord(w, h));
+          const name = wi.Name?.Value ?? '';
+          // a short list of known values: judge the body once per value, as the shell runs it
+          if (name && items.length && items.length <= MAX_LOOP_ITEMS && items.every((i) => i.known && !i.glob)) {
+            for (const item of items) { setVar(state, name, item, false); this.walkStmts(fc.Do, state, f); }
+            return;
+          }
+          if (name) { state.vars.delete(name); state.opaqueVars.add(name); }
         }
         this.walkStmts(fc.Do, state, f);
         return;
@@ -326,6 +335,9 @@ function flattenPipe(bc: Sh.BinaryCmd, out: Sh.Stmt[]): void {
 
 function setVar(state: ShellState, name: string, value: ResolvedWord | null, carry: boolean): void {
   if (!name) return;
+  const taint = value ? value.taint ?? value.substs.map((s) => contentSource(s.records)).find(Boolean) : undefined;
+  if (taint) state.tainted.set(name, taint);
+  else state.tainted.delete(name);
   if (value && value.known) { state.vars.set(name, value.text); state.opaqueVars.delete(name); }
   else if (!value) { state.vars.set(name, ''); state.opaqueVars.delete(name); }
   else { state.vars.delete(name); state.opaqueVars.add(name); }

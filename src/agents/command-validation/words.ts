@@ -30,6 +30,8 @@ export interface ResolvedWord {
   glob: boolean;
   /** The word as written. */
   source: string;
+  /** Expands a variable that holds downloaded or decoded text: where that text came from. */
+  taint?: string;
 }
 
 export interface WordHooks {
@@ -49,6 +51,7 @@ interface Acc {
   vars: string[];
   substs: SubstInfo[];
   glob: boolean;
+  taint?: string;
 }
 
 /** Resolve one word; brace expansion may turn it into several. */
@@ -165,6 +168,8 @@ function resolveParam(pe: Sh.ParamExp, hooks: WordHooks, acc: Acc, atStart: bool
   const name = pe.Param?.Value ?? '';
   acc.vars.push(name);
   const st = hooks.state;
+  const taint = st.tainted.get(name);
+  if (taint) acc.taint = taint;
   const value = name === 'PWD' ? (st.cwd ?? undefined) : st.vars.get(name);
   const ops = operators();
   if (pe.Length || pe.Excl || pe.Slice || pe.Repl || pe.Index) { markUnknown(acc, false); return; }

@@ -16,7 +16,7 @@ function describe(info: PathInfo, ws: string): string {
 }
 
 /** Judge one path that a command deletes or overwrites wholesale. */
-function judgeDeletion(verb: string, word: ResolvedWord, input: RuleInput): Finding | undefined {
+function judgeDeletion(verb: string, word: ResolvedWord, input: RuleInput, selective = false): Finding | undefined {
   const { rec, workspace } = input;
   if (!word.known && word.leadingUnknownVar) {
     const v = word.leadingUnknownVar;
@@ -28,7 +28,7 @@ function judgeDeletion(verb: string, word: ResolvedWord, input: RuleInput): Find
   const info = pathOf(word, rec.cwd, workspace);
   if (!info) return warn(`${verb} ${word.source}, whose location is not known here`);
   if (DANGEROUS_DELETE.includes(info.cls)) return block(`${verb} ${describe(info, workspace)}`);
-  if (info.cls === 'workspace-root') return warn(`${verb} ${describe(info, workspace)}`);
+  if (info.cls === 'workspace-root') return selective ? undefined : warn(`${verb} ${describe(info, workspace)}`);
   if (info.cls === 'temp' && info.contents && info.abs.split('/').length <= 2) return block(`${verb} ${describe(info, workspace)}`);
   if (info.cls === 'temp') return warn(`${verb} ${describe(info, workspace)}, outside the workspace`);
   return undefined;
@@ -70,7 +70,8 @@ function findDeletes(input: RuleInput, verb: string): Finding[] {
   for (let i = 1; i < u.words.length; i++) {
     const t = u.words[i]!;
     if (t.startsWith('-') || t === '(' || t === '!') break;
-    const f = judgeDeletion(verb, u.core[i]!, input);
+    // find deletes only what matches, so starting at the workspace root is ordinary
+    const f = judgeDeletion(verb, u.core[i]!, input, true);
     if (f) out.push(f);
   }
   return out;

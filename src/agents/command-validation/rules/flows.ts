@@ -5,27 +5,21 @@
  */
 import { pathOf, isSecretPath } from '../paths.js';
 import { displayPath, resolveAgainst } from '../state.js';
-import { codeWordIndexes, DATA_OPTIONS, isDecoder, isFetcher, isSecretVar, isSender, runsStdin, secretSource, unwrapRecord } from '../roles.js';
+import { codeWordIndexes, contentSource, DATA_OPTIONS, isDecoder, isFetcher, isSecretVar, isSender, runsStdin, secretSource, unwrapRecord } from '../roles.js';
 import { scriptOperand } from '../effects.js';
 import type { CmdRecord, WalkResult } from '../walker.js';
 import type { ResolvedWord } from '../words.js';
 import { block, warn, type Finding } from './finding.js';
 
-function sourceKind(recs: CmdRecord[]): string | undefined {
-  for (const r of recs) {
-    const u = unwrapRecord(r);
-    if (isFetcher(u)) return `downloaded content (${u.name})`;
-    if (isDecoder(u)) return `decoded hidden text (${u.words.slice(0, 2).join(' ')})`;
-    // a substitution inside the source's own words counts too: `echo "$(curl …)" | sh`
-    for (const w of r.argv) for (const s of w.substs) { const k = sourceKind(s.records); if (k) return k; }
-  }
-  return undefined;
-}
+const sourceKind = contentSource;
 
 function substSource(words: ResolvedWord[]): string | undefined {
-  for (const w of words) for (const s of w.substs) {
-    const k = sourceKind(s.records);
-    if (k) return k;
+  for (const w of words) {
+    if (w.taint) return w.taint;
+    for (const s of w.substs) {
+      const k = sourceKind(s.records);
+      if (k) return k;
+    }
   }
   return undefined;
 }
