@@ -182,3 +182,31 @@ describe('bwrap sandbox output and cwd', () => {
     await expect(sb.exec({ command: 'pwd', cwd: 'out-link', limits: base })).rejects.toThrow(/points outside the workspace/);
   });
 });
+
+describe('bwrap sandbox without cgroups (rlimits and the /proc memory watch)', () => {
+  let dir: ReturnType<typeof tempDir>;
+  let sb: BwrapSandbox;
+  beforeAll(() => {
+    dir = tempDir('nova-bwrap-');
+    mkdirSync(join(dir.path, 'repo'));
+    sb = new BwrapSandbox({ ...prepareWorkspace(join(dir.path, 'repo'), join(dir.path, 'run')), bwrapPath: bwrapPath!, useCgroups: false });
+  });
+  afterAll(() => dir?.cleanup());
+
+  it('contains a fork bomb with RLIMIT_NPROC alone', async () => {
+    const r = await sb.exec({ command: ':(){ :|:& };:; sleep 60', limits: { ...base, timeoutMs: 8000, maxProcesses: 64 } });
+    expect(r.limitHit).toBe('processes');
+    if (sb.sandboxUid !== undefined) {
+      await new Promise((res) => setTimeout(res, 300));
+      expect(processesOf(sb.sandboxUid)).toBe(0);
+    }
+  });
+
+  it('stops memory filling with the /proc watch', async () => {
+    const r = await sb.exec({
+      command: `node -e 'const a=[]; for(;;) a.push(Buffer.alloc(1<<20, 1))'`,
+      limits: { ...base, memoryBytes: 128 * 1024 * 1024 },
+    });
+    expect(r.limitHit).toBe('memory');
+  });
+});

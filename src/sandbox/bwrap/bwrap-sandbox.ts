@@ -33,6 +33,8 @@ export interface BwrapSandboxOptions {
   outputCap?: number;
   /** Extra host folders to hide from commands (real homes are always hidden). */
   hide?: string[];
+  /** Use per-command cgroups when the machine allows (default true); false tests the fallbacks. */
+  useCgroups?: boolean;
 }
 
 const STANDARD_BWRAP_LOCATIONS = ['/usr/bin/bwrap', '/usr/local/bin/bwrap', '/bin/bwrap'];
@@ -103,7 +105,7 @@ export class BwrapSandbox implements Sandbox {
   async exec(req: ExecRequest): Promise<ExecResult> {
     const cwd = resolveCwd(this.workspace, req.cwd);
     const l = req.limits;
-    const cgroup = createCommandCgroup(`nova-${process.pid}-${++commandCounter}`, { memoryBytes: l.memoryBytes, maxProcesses: l.maxProcesses });
+    const cgroup = this.opts.useCgroups === false ? undefined : createCommandCgroup(`nova-${process.pid}-${++commandCounter}`, { memoryBytes: l.memoryBytes, maxProcesses: l.maxProcesses });
     const env = sandboxEnv({ home: this.home, tmp: this.tmp ?? '/tmp', extra: req.env, pathPrepend: req.pathPrepend });
     const args = buildBwrapArgs({
       writable: [this.workspace, this.home, ...(this.tmp ? [this.tmp] : [])],
