@@ -60,6 +60,8 @@ interface Waiter {
 
 /** Deliveries made per setImmediate turn before yielding to I/O and timers. */
 const DELIVERIES_PER_TURN = 2000;
+/** A sender yields to delivery after this many sends while deliveries are pending. */
+const SENDS_PER_YIELD = 512;
 /** When this many log records are unwritten, send() waits for a flush (bounded memory). */
 const LOG_HIGH_WATER = 20_000;
 
@@ -78,6 +80,7 @@ export class InProcessBus implements MessageBus {
   private readonly idleWaiters: (() => void)[] = [];
   private readonly log: CommLog | undefined;
   private pumpScheduled = false;
+  private sentSinceYield = 0;
   /** Deliveries not yet acknowledged, dead-lettered or dropped (queued, in flight, awaiting retry). */
   private unsettled = 0;
   private topicSeq = 0;
@@ -103,6 +106,12 @@ export class InProcessBus implements MessageBus {
   async send(input: MessageInput): Promise<Message> {
     const t = this.accept(input);
     this.route(t);
+    // Backpressure: a sender that never yields would otherwise queue without bound; yielding
+    // lets delivery run, keeps memory flat and objects short-lived (most of the cost was GC).
+    if (this.pumpScheduled && ++this.sentSinceYield >= SENDS_PER_YIELD) {
+      this.sentSinceYield = 0;
+      await new Promise<void>((r) => setImmediate(r));
+    }
     if (this.log && this.log.backlog > LOG_HIGH_WATER) await this.log.flush();
     return t.message;
   }
