@@ -1,0 +1,126 @@
+/** Shapes and small helpers shared by the CI readers. */
+import type { CandidateStep, Platform, Provenance, Stage } from '../../protocol/plan.js';
+import { isLintCommand, stageOfScript } from '../documentation/command-facts.js';
+
+export interface Toolchain {
+  language: string;
+  version: string;
+  source: Provenance;
+}
+
+export interface Service {
+  name: string;
+  source: Provenance;
+}
+
+/** What one CI reader found in one file. */
+export interface CiFindings {
+  candidates: CandidateStep[];
+  toolchains: Toolchain[];
+  services: Service[];
+  warnings: string[];
+}
+
+export const emptyFindings = (): CiFindings => ({ candidates: [], toolchains: [], services: [], warnings: [] });
+
+/**
+ * Base confidence per CI system: the repository's own pipeline is the strongest evidence, and
+ * within it hosted CI that runs on every change beats helper files (Makefile, Dockerfile).
+ */
+export const CI_CONFIDENCE = {
+  githubActions: 0.9,
+  gitlab: 0.85,
+  circleci: 0.85,
+  azure: 0.8,
+  travis: 0.8,
+  tox: 0.75,
+  devcontainer: 0.75,
+  nox: 0.7,
+  makefile: 0.65,
+  dockerfile: 0.6,
+} as const;
+
+/** Lint/format-only steps are weak evidence of how to test: they need extra tools and often fail for style. */
+export const LINT_PENALTY = 0.3;
+
+/** Stage named by a CI step or job name ("Run tests", "Install dependencies"). */
+export function stageOfName(name: string | undefined): Stage | undefined {
+  if (!name) return undefined;
+  const n = name.toLowerCase();
+  if (/\b(test|tests|testing|spec|specs|check|checks|verify|coverage|e2e|integration|unit|lint|linting|format|style|typecheck|type-check|mypy)\b/.test(n)) return 'test';
+  if (/\b(build|compile|make|bundle|package)\b/.test(n)) return 'build';
+  if (/\b(install|dependencies|deps|setup|set up|bootstrap|prepare|restore|requirements|venv)\b/.test(n)) return 'install';
+  if (/\b(system|apt|packages|os deps)\b/.test(n)) return 'system';
+  if (/\b(run|start|serve)\b/.test(n)) return 'run';
+  return undefined;
+}
+
+/** The stage of a CI command: its words first, then the step name, then the fallback. */
+export function decideStage(command: string, name: string | undefined, fallback: Stage): Stage {
+  return stageOfScript(command) ?? stageOfName(name) ?? fallback;
+}
+
+/** Remove comment-only and blank lines from a CI script; keep everything else as written. */
+export function cleanScript(script: string): string {
+  return script
+    .split('\n')
+    .filter((l) => l.trim() && !/^\s*#/.test(l))
+    .map((l) => l.replace(/\s+$/, ''))
+    .join('\n')
+    .trim();
+}
+
+/** Remove `./` prefix and trailing slashes; undefined for the repository root itself. */
+export function normaliseDir(dir: string | undefined): string | undefined {
+  if (!dir) return undefined;
+  let d = dir.trim().replace(/^\.\/+/, '').replace(/\/+$/, '');
+  d = d.replace(/^\$\{?(GITHUB_WORKSPACE|CI_PROJECT_DIR|TRAVIS_BUILD_DIR|CIRCLE_WORKING_DIRECTORY|BUILD_SOURCESDIRECTORY)\}?\/?/, '');
+  if (!d || d === '.') return undefined;
+  if (d.startsWith('/') || d.startsWith('~') || d.split('/').includes('..')) return undefined;
+  return d;
+}
+
+export interface CandidateInput {
+  command: string;
+  stage: Stage;
+  file: string;
+  line: number;
+  detail: string;
+  confidence: number;
+  cwd?: string;
+  env?: Record<string, string>;
+  platform?: Platform;
+  needsInput?: string[];
+  context?: string;
+}
+
+export function candidate(c: CandidateInput): CandidateStep {
+  const lint = isLintCommand(c.command);
+  const confidence = Math.max(0.05, Math.min(1, c.confidence - (lint ? LINT_PENALTY : 0)));
+  return {
+    stage: c.stage,
+    command: c.command,
+    ...(c.cwd ? { cwd: c.cwd } : {}),
+    ...(c.env && Object.keys(c.env).length ? { env: c.env } : {}),
+    source: { kind: 'ci', file: c.file, line: c.line, detail: c.detail },
+    confidence: Math.round(confidence * 100) / 100,
+    platform: c.platform ?? 'any',
+    ...(c.needsInput?.length ? { needsInput: [...new Set(c.needsInput)] } : {}),
+    ...(c.context ? { context: c.context } : {}),
+  };
+}
+
+/** Platform named by a runner label, image or OS key (`windows-latest`, `macos-14`, `osx`). */
+export function platformOfLabel(label: string | undefined): Platform | undefined {
+  if (!label) return undefined;
+  const l = label.toLowerCase();
+  if (/windows|\bwin\b|win-|vs20\d\d/.test(l)) return 'windows';
+  if (/macos|\bosx\b|\bmac\b|darwin|xcode/.test(l)) return 'macos';
+  if (/ubuntu|linux|debian|fedora|alpine|centos/.test(l)) return 'linux';
+  return undefined;
+}
+
+/** Steps whose name says they release, deploy or upload — not part of installing and testing. */
+export function isReleaseName(name: string | undefined): boolean {
+  return !!name && /\b(publish|release|deploy|deployment|upload (coverage|artifacts?|results|to)|codecov|coveralls|push (image|to)|tag (image|release)|gh-pages|github pages)\b/i.test(name);
+}

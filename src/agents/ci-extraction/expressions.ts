@@ -1,0 +1,225 @@
+/**
+ * A small evaluator for GitHub Actions `${{ }}` expressions, enough to substitute matrix values
+ * and to decide `if:` conditions on a Linux runner. Unknown contexts (github.event, steps, needs…)
+ * evaluate to UNKNOWN, and logic is three-valued, so `unknown && false` is still false.
+ */
+
+export const UNKNOWN = Symbol('unknown');
+export type ExprValue = string | number | boolean | null | Record<string, unknown> | unknown[] | typeof UNKNOWN;
+
+export interface ExprContext {
+  matrix: Record<string, unknown>;
+  env: Record<string, string>;
+}
+
+type Tok = { t: 'str' | 'num' | 'id' | 'op' | 'punc'; v: string };
+
+function tokenize(src: string): Tok[] | undefined {
+  const out: Tok[] = [];
+  let i = 0;
+  while (i < src.length) {
+    const c = src[i];
+    if (/\s/.test(c)) { i++; continue; }
+    if (c === "'") {
+      let s = '';
+      i++;
+      while (i < src.length) {
+        if (src[i] === "'" && src[i + 1] === "'") { s += "'"; i += 2; continue; }
+        if (src[i] === "'") break;
+        s += src[i++];
+      }
+      if (src[i] !== "'") return undefined;
+      i++;
+      out.push({ t: 'str', v: s });
+      continue;
+    }
+    const two = src.slice(i, i + 2);
+    if (['==', '!=', '<=', '>=', '&&', '||'].includes(two)) { out.push({ t: 'op', v: two }); i += 2; continue; }
+    if ('<>!'.includes(c)) { out.push({ t: 'op', v: c }); i++; continue; }
+    if ('(),[]'.includes(c)) { out.push({ t: 'punc', v: c }); i++; continue; }
+    const num = /^-?\d+(\.\d+)?/.exec(src.slice(i));
+    if (num) { out.push({ t: 'num', v: num[0] }); i += num[0].length; continue; }
+    const id = /^[A-Za-z_][\w-]*(\.[\w-]+|\.\*|\[[^\]]*\])*/.exec(src.slice(i));
+    if (id) { out.push({ t: 'id', v: id[0] }); i += id[0].length; continue; }
+    return undefined;
+  }
+  return out;
+}
+
+const truthy = (v: ExprValue): boolean | typeof UNKNOWN => (v === UNKNOWN ? UNKNOWN : !!v && v !== 0 && v !== '');
+
+function lookup(path: string, ctx: ExprContext): ExprValue {
+  const parts = path.replace(/\[['"]?([^\]'"]+)['"]?\]/g, '.$1').split('.');
+  const [root, ...rest] = parts;
+  let cur: unknown;
+  if (root === 'matrix') cur = ctx.matrix;
+  else if (root === 'env') cur = ctx.env;
+  else if (root === 'runner') cur = { os: 'Linux', arch: 'X64', temp: '/tmp', name: 'linux' };
+  else if (root === 'true') return true;
+  else if (root === 'false') return false;
+  else if (root === 'null') return null;
+  else return UNKNOWN;
+  for (const p of rest) {
+    if (cur && typeof cur === 'object' && p in (cur as Record<string, unknown>)) cur = (cur as Record<string, unknown>)[p];
+    else return UNKNOWN;
+  }
+  if (cur === undefined) return UNKNOWN;
+  return cur as ExprValue;
+}
+
+function compare(a: ExprValue, b: ExprValue, op: string): ExprValue {
+  if (a === UNKNOWN || b === UNKNOWN) return UNKNOWN;
+  const norm = (x: ExprValue) => (typeof x === 'string' ? x.toLowerCase() : x);
+  const x = norm(a);
+  const y = norm(b);
+  // GitHub coerces mismatched types to numbers; strings of digits compare as numbers.
+  const nx = typeof x === 'string' && /^-?\d+(\.\d+)?$/.test(x) ? Number(x) : x;
+  const ny = typeof y === 'string' && /^-?\d+(\.\d+)?$/.test(y) ? Number(y) : y;
+  switch (op) {
+    case '==': return nx === ny || JSON.stringify(nx) === JSON.stringify(ny);
+    case '!=': return !(nx === ny || JSON.stringify(nx) === JSON.stringify(ny));
+    case '<': return (nx as number) < (ny as number);
+    case '>': return (nx as number) > (ny as number);
+    case '<=': return (nx as number) <= (ny as number);
+    case '>=': return (nx as number) >= (ny as number);
+  }
+  return UNKNOWN;
+}
+
+class Parser {
+  private i = 0;
+  constructor(private readonly toks: Tok[], private readonly ctx: ExprContext) {}
+  done(): boolean { return this.i >= this.toks.length; }
+  private peek(): Tok | undefined { return this.toks[this.i]; }
+  private eat(v: string): boolean {
+    if (this.peek()?.v === v) { this.i++; return true; }
+    return false;
+  }
+  or(): ExprValue {
+    let left = this.and();
+    while (this.eat('||')) {
+      const right = this.and();
+      const lt = truthy(left);
+      if (lt === true) continue;
+      if (lt === false) { left = right; continue; }
+      left = truthy(right) === true ? right : UNKNOWN;
+    }
+    return left;
+  }
+  private and(): ExprValue {
+    let left = this.cmp();
+    while (this.eat('&&')) {
+      const right = this.cmp();
+      const lt = truthy(left);
+      if (lt === false) continue;
+      if (lt === true) { left = right; continue; }
+      left = truthy(right) === false ? false : UNKNOWN;
+    }
+    return left;
+  }
+  private cmp(): ExprValue {
+    let left = this.unary();
+    for (;;) {
+      const t = this.peek();
+      if (t?.t === 'op' && ['==', '!=', '<', '>', '<=', '>='].includes(t.v)) {
+        this.i++;
+        left = compare(left, this.unary(), t.v);
+      } else return left;
+    }
+  }
+  private unary(): ExprValue {
+    if (this.eat('!')) {
+      const v = truthy(this.unary());
+      return v === UNKNOWN ? UNKNOWN : !v;
+    }
+    return this.primary();
+  }
+  private primary(): ExprValue {
+    const t = this.toks[this.i++];
+    if (!t) throw new Error('unexpected end');
+    if (t.t === 'str') return t.v;
+    if (t.t === 'num') return Number(t.v);
+    if (t.v === '(') {
+      const v = this.or();
+      if (!this.eat(')')) throw new Error('missing )');
+      return v;
+    }
+    if (t.t === 'id') {
+      if (this.peek()?.v === '(') {
+        this.i++;
+        const args: ExprValue[] = [];
+        if (!this.eat(')')) {
+          do args.push(this.or()); while (this.eat(','));
+          if (!this.eat(')')) throw new Error('missing )');
+        }
+        return this.call(t.v, args);
+      }
+      return lookup(t.v, this.ctx);
+    }
+    throw new Error(`unexpected ${t.v}`);
+  }
+  private call(name: string, args: ExprValue[]): ExprValue {
+    const fn = name.toLowerCase();
+    if (fn === 'always' || fn === 'success') return true;
+    if (fn === 'failure' || fn === 'cancelled') return false;
+    if (args.some((a) => a === UNKNOWN)) return UNKNOWN;
+    const s = (v: ExprValue) => String(v).toLowerCase();
+    if (fn === 'startswith') return s(args[0]).startsWith(s(args[1]));
+    if (fn === 'endswith') return s(args[0]).endsWith(s(args[1]));
+    if (fn === 'contains') return Array.isArray(args[0]) ? args[0].map((x) => String(x).toLowerCase()).includes(s(args[1])) : s(args[0]).includes(s(args[1]));
+    if (fn === 'format') return String(args[0]).replace(/\{(\d+)\}/g, (_, k: string) => String(args[Number(k) + 1] ?? ''));
+    if (fn === 'tojson') return JSON.stringify(args[0]);
+    if (fn === 'fromjson') {
+      try { return JSON.parse(String(args[0])) as ExprValue; } catch { return UNKNOWN; }
+    }
+    return UNKNOWN;
+  }
+}
+
+/** Evaluate one expression (the text inside `${{ }}`, or a bare `if:` condition). */
+export function evaluate(expr: string, ctx: ExprContext): ExprValue {
+  const toks = tokenize(expr);
+  if (!toks || toks.length === 0) return UNKNOWN;
+  try {
+    const p = new Parser(toks, ctx);
+    const v = p.or();
+    return p.done() ? v : UNKNOWN;
+  } catch {
+    return UNKNOWN;
+  }
+}
+
+/** Whether an `if:` condition is true, false or unknown on our Linux runner with the chosen matrix entry. */
+export function conditionHolds(cond: string, ctx: ExprContext): boolean | typeof UNKNOWN {
+  const inner = /^\s*\$\{\{([\s\S]*)\}\}\s*$/.exec(cond)?.[1] ?? cond;
+  return truthy(evaluate(inner, ctx));
+}
+
+export interface Substituted {
+  text: string;
+  /** `secrets.NAME` and `github.token` references: credentials a person must supply. */
+  secrets: string[];
+  /** Expressions that could not be resolved here. */
+  unresolved: string[];
+}
+
+/** Replace `${{ … }}` in a script or value: matrix/env/runner values, secrets as `$NAME`. */
+export function substitute(text: string, ctx: ExprContext): Substituted {
+  const secrets: string[] = [];
+  const unresolved: string[] = [];
+  const out = text.replace(/\$\{\{\s*([\s\S]*?)\s*\}\}/g, (whole, expr: string) => {
+    const secret = /^secrets\.([A-Za-z_][\w]*)$/.exec(expr);
+    if (secret) { secrets.push(`secrets.${secret[1]}`); return `$${secret[1]}`; }
+    if (/^github\.token$/.test(expr)) { secrets.push('github.token'); return '$GITHUB_TOKEN'; }
+    if (/^github\.workspace$/.test(expr)) return '.';
+    const envRef = /^env\.([A-Za-z_]\w*)$/.exec(expr);
+    if (envRef && !(envRef[1] in ctx.env)) return `$${envRef[1]}`;
+    const v = evaluate(expr, ctx);
+    if (v === UNKNOWN || v === null || typeof v === 'object') {
+      unresolved.push(whole);
+      return whole;
+    }
+    return String(v);
+  });
+  return { text: out, secrets, unresolved };
+}

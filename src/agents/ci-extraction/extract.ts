@@ -1,0 +1,87 @@
+/**
+ * CI extraction: what the repository's own automation runs — hosted CI (GitHub Actions, GitLab,
+ * Travis, CircleCI, Azure), test runners (tox, nox), Makefile targets, Dockerfile RUN lines and
+ * dev container commands — as candidate steps with provenance, plus the toolchain versions and
+ * services CI sets up. One broken file yields a warning; the others are still read.
+ */
+import type { RepoFs } from '../../repo/repo-fs.js';
+import type { CandidateStep, Provenance } from '../../protocol/plan.js';
+import { NovaError } from '../../errors.js';
+import { emptyFindings, type CiFindings } from './common.js';
+import { extractGithubActions } from './github-actions.js';
+import { extractGitlab } from './gitlab.js';
+import { extractAzure, extractCircleci, extractTravis } from './travis-circle-azure.js';
+import { extractNox, extractTox } from './tox-nox.js';
+import { extractMakefile } from './makefile.js';
+import { extractDockerfiles } from './dockerfile.js';
+import { extractDevcontainer } from './devcontainer.js';
+
+export interface CiExtraction {
+  candidates: CandidateStep[];
+  toolchains: { language: string; version: string; source: Provenance }[];
+  services: { name: string; source: Provenance }[];
+  warnings: string[];
+}
+
+/** Readers in order of strength of evidence; toolchains from earlier readers win. */
+const READERS: [string, (fs: RepoFs) => CiFindings][] = [
+  ['GitHub Actions', extractGithubActions],
+  ['GitLab CI', extractGitlab],
+  ['CircleCI', extractCircleci],
+  ['Travis CI', extractTravis],
+  ['Azure Pipelines', extractAzure],
+  ['tox', extractTox],
+  ['nox', extractNox],
+  ['devcontainer', extractDevcontainer],
+  ['Makefile', extractMakefile],
+  ['Dockerfile', extractDockerfiles],
+];
+
+export function extractCi(fs: RepoFs): CiExtraction {
+  const all = emptyFindings();
+  for (const [name, read] of READERS) {
+    let found: CiFindings;
+    try {
+      found = read(fs);
+    } catch (e) {
+      // A reader bug or an unexpected shape must not cost the evidence from the other files.
+      all.warnings.push(`${name} configuration could not be read: ${e instanceof NovaError ? e.message : (e as Error).message}`);
+      continue;
+    }
+    all.candidates.push(...found.candidates);
+    all.toolchains.push(...found.toolchains);
+    all.services.push(...found.services);
+    all.warnings.push(...found.warnings);
+  }
+  return {
+    candidates: dedupeCandidates(all.candidates),
+    toolchains: firstPer(all.toolchains, (t) => t.language),
+    services: firstPer(all.services, (s) => s.name),
+    warnings: all.warnings,
+  };
+}
+
+function firstPer<T>(items: T[], key: (t: T) => string): T[] {
+  const seen = new Set<string>();
+  return items.filter((t) => {
+    const k = key(t);
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
+/** The same command in the same folder from several jobs or files: keep the strongest instance. */
+function dedupeCandidates(cands: CandidateStep[]): CandidateStep[] {
+  const best = new Map<string, number>();
+  const out: CandidateStep[] = [];
+  for (const c of cands) {
+    const k = `${c.command}\u0000${c.cwd ?? ''}\u0000${c.platform}`;
+    const at = best.get(k);
+    if (at === undefined) {
+      best.set(k, out.length);
+      out.push(c);
+    } else if (c.confidence > out[at].confidence) out[at] = c;
+  }
+  return out;
+}

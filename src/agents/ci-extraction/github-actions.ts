@@ -1,0 +1,245 @@
+/**
+ * GitHub Actions workflows: `run:` steps (scripts kept whole, with working-directory, env and
+ * shell), setup-* action versions as toolchains, job services, the matrix reduced to one Linux
+ * entry, and release/deploy work and non-Linux conditions left out.
+ */
+import type { RepoFs } from '../../repo/repo-fs.js';
+import type { Platform, Provenance } from '../../protocol/plan.js';
+import { isReleaseCommand } from '../documentation/command-facts.js';
+import { parseYamlTree, get, str, strList, strRecord, toPlain, entry, type YNode, YamlFileError } from './yaml-tree.js';
+import { chooseMatrixEntry, type MatrixEntry } from './matrix.js';
+import { conditionHolds, substitute, type ExprContext } from './expressions.js';
+import { candidate, cleanScript, CI_CONFIDENCE, decideStage, emptyFindings, isReleaseName, normaliseDir, platformOfLabel, type CiFindings } from './common.js';
+import { serviceOfImage, toolchainOfImage } from './images.js';
+import { versionFromFile } from './version-files.js';
+
+export const MAX_WORKFLOW_FILES = 40;
+const WORKFLOW_LIMIT = 256 * 1024;
+
+export function workflowFiles(fs: RepoFs): string[] {
+  return fs.list('.github/workflows')
+    .filter((e) => (e.file || e.symlink) && /\.ya?ml$/i.test(e.name))
+    .map((e) => `.github/workflows/${e.name}`)
+    .sort()
+    .slice(0, MAX_WORKFLOW_FILES);
+}
+
+export function extractGithubActions(fs: RepoFs): CiFindings {
+  const out = emptyFindings();
+  for (const file of workflowFiles(fs)) {
+    const r = fs.read(file, WORKFLOW_LIMIT);
+    if (!r) {
+      out.warnings.push(`${file} could not be read (binary, or a link leading outside the repository); skipped`);
+      continue;
+    }
+    if (r.truncated) out.warnings.push(`${file} is larger than ${WORKFLOW_LIMIT} bytes; skipped`);
+    if (r.truncated) continue;
+    let tree: YNode | undefined;
+    try {
+      tree = parseYamlTree(r.text);
+    } catch (e) {
+      if (!(e instanceof YamlFileError)) throw e;
+      out.warnings.push(`${file} is not valid YAML (${e.message}); skipped`);
+      continue;
+    }
+    if (tree?.kind !== 'map') {
+      if (tree) out.warnings.push(`${file} is not a workflow (expected a mapping at the top); skipped`);
+      continue;
+    }
+    workflow(fs, file, tree, out);
+  }
+  return out;
+}
+
+/** Workflows that only run on releases or tags publish things; they do not show how to test. */
+function releaseOnly(on: YNode | undefined): boolean {
+  if (!on) return false;
+  const triggers = on.kind === 'map' ? on.entries.map((e) => e.key) : strList(on).map((s) => s.value);
+  if (triggers.length === 0) return false;
+  const releaseish = new Set(['release', 'registry_package', 'deployment', 'deployment_status', 'workflow_dispatch']);
+  const push = get(on, 'push');
+  const tagOnlyPush = push?.kind === 'map' && !!get(push, 'tags') && !get(push, 'branches') && !get(push, 'paths');
+  return triggers.every((t) => releaseish.has(t) || (t === 'push' && tagOnlyPush)) && triggers.some((t) => t !== 'workflow_dispatch');
+}
+
+function workflow(fs: RepoFs, file: string, wf: YNode, out: CiFindings): void {
+  if (releaseOnly(get(wf, 'on') ?? get(wf, 'true'))) return;
+  const jobs = get(wf, 'jobs');
+  if (jobs?.kind !== 'map') return;
+  const wfEnv = strRecord(get(wf, 'env'));
+  const wfDefaults = get(get(wf, 'defaults'), 'run');
+
+  for (const { key: jobId, value: job } of jobs.entries) {
+    if (job.kind !== 'map') continue;
+    const jobName = str(get(job, 'name')) ?? jobId;
+    if (isReleaseName(jobId.replace(/[-_]/g, ' ')) || isReleaseName(jobName)) continue;
+    if (get(job, 'uses')) continue; // reusable workflow call: its steps live elsewhere
+
+    const matrix = pickMatrix(get(get(job, 'strategy'), 'matrix'), file, jobId, out.warnings);
+    const ctx: ExprContext = { matrix, env: {} };
+    const env = literalEnv({ ...wfEnv, ...strRecord(get(job, 'env')) }, ctx);
+    ctx.env = env.values;
+
+    const jobIf = str(get(job, 'if'));
+    if (jobIf !== undefined && (conditionHolds(jobIf, ctx) === false || releaseCondition(jobIf))) continue;
+
+    const runsOn = substitute(strList(get(job, 'runs-on')).map((s) => s.value).join(' '), ctx).text;
+    const jobPlatform = platformOfLabel(runsOn);
+    const container = get(job, 'container');
+    const containerImage = str(container) ?? str(get(container, 'image'));
+    const prov = (line: number, step?: string): Provenance => ({ kind: 'ci', file, line, detail: `github-actions:${jobId}${step ? `/${step}` : ''}` });
+    if (containerImage) {
+      const tc = toolchainOfImage(substitute(containerImage, ctx).text);
+      if (tc) out.toolchains.push({ ...tc, source: prov(get(job, 'container')!.line) });
+    }
+    const services = get(job, 'services');
+    if (services?.kind === 'map') {
+      for (const s of services.entries) {
+        const image = str(s.value) ?? str(get(s.value, 'image')) ?? '';
+        const name = serviceOfImage(substitute(image, ctx).text) ?? s.key.toLowerCase();
+        out.services.push({ name, source: prov(s.keyLine, `services/${s.key}`) });
+      }
+    }
+
+    const jobDefaults = get(get(job, 'defaults'), 'run');
+    const steps = get(job, 'steps');
+    if (steps?.kind !== 'seq') continue;
+    steps.items.forEach((step, index) => {
+      if (step.kind !== 'map') return;
+      const stepName = str(get(step, 'name'));
+      const label = stepName ?? str(get(step, 'id')) ?? str(get(step, 'uses'))?.split('@')[0] ?? `step ${index + 1}`;
+      const stepIf = str(get(step, 'if'));
+      if (stepIf !== undefined && (conditionHolds(stepIf, { ...ctx }) === false || releaseCondition(stepIf))) return;
+      const uses = str(get(step, 'uses'));
+      if (uses) {
+        setupAction(fs, uses, get(step, 'with'), ctx, prov(entry(step, 'uses')!.keyLine, label), out);
+        return;
+      }
+      const runEntry = entry(step, 'run');
+      const run = str(runEntry?.value);
+      if (!runEntry || run === undefined) return;
+      if (isReleaseName(stepName)) return;
+      const shell = str(get(step, 'shell')) ?? str(get(jobDefaults, 'shell')) ?? str(get(wfDefaults, 'shell'));
+      if (shell && /^python/.test(shell)) return; // a Python program, not a shell command
+      const sub = substitute(cleanScript(run), ctx);
+      if (!sub.text || isReleaseCommand(sub.text)) return;
+      const stepEnv = literalEnv(strRecord(get(step, 'env')), ctx);
+      const wd = str(get(step, 'working-directory')) ?? str(get(jobDefaults, 'working-directory')) ?? str(get(wfDefaults, 'working-directory'));
+      const cwd = normaliseDir(wd === undefined ? undefined : substitute(wd, ctx).text);
+      const platform: Platform | undefined = shell && /^(pwsh|powershell|cmd)/i.test(shell) ? 'windows' : jobPlatform === 'linux' ? undefined : jobPlatform;
+      let confidence = CI_CONFIDENCE.githubActions;
+      if (sub.unresolved.length) confidence -= 0.2;
+      out.candidates.push(candidate({
+        command: sub.text,
+        stage: decideStage(sub.text, stepName, 'build'),
+        file,
+        line: runEntry.keyLine,
+        detail: `github-actions:${jobId}/${label}`,
+        confidence,
+        cwd,
+        env: { ...env.values, ...stepEnv.values },
+        platform,
+        needsInput: [...env.secrets, ...stepEnv.secrets, ...sub.secrets, ...sub.unresolved],
+        context: jobName,
+      }));
+    });
+  }
+}
+
+/** Conditions that only hold for releases (tags, release events). */
+function releaseCondition(cond: string): boolean {
+  return /refs\/tags|event_name\s*==\s*'(release|workflow_dispatch)'|github\.event\.release|startsWith\(\s*github\.ref\s*,\s*'refs\/tags/.test(cond);
+}
+
+function pickMatrix(node: YNode | undefined, file: string, jobId: string, warnings: string[]): MatrixEntry {
+  if (!node) return {};
+  if (node.kind !== 'map') {
+    warnings.push(`${file}: the matrix of job "${jobId}" is computed at run time; its values are unknown here`);
+    return {};
+  }
+  const axes: Record<string, unknown[]> = {};
+  let include: MatrixEntry[] = [];
+  let exclude: MatrixEntry[] = [];
+  for (const e of node.entries) {
+    const v = toPlain(e.value);
+    if (e.key === 'include') include = Array.isArray(v) ? v.filter((x): x is MatrixEntry => !!x && typeof x === 'object' && !Array.isArray(x)) : [];
+    else if (e.key === 'exclude') exclude = Array.isArray(v) ? v.filter((x): x is MatrixEntry => !!x && typeof x === 'object' && !Array.isArray(x)) : [];
+    else if (Array.isArray(v)) axes[e.key] = v;
+    else if (typeof v === 'string' && v.includes('${{')) warnings.push(`${file}: matrix axis "${e.key}" of job "${jobId}" is computed at run time; its values are unknown here`);
+    else axes[e.key] = [v];
+  }
+  return chooseMatrixEntry(axes, include, exclude) ?? {};
+}
+
+/** Environment values that are literal after substitution; secrets become inputs a person supplies. */
+function literalEnv(raw: Record<string, string>, ctx: ExprContext): { values: Record<string, string>; secrets: string[] } {
+  const values: Record<string, string> = {};
+  const secrets: string[] = [];
+  for (const [k, v] of Object.entries(raw)) {
+    const sub = substitute(v, ctx);
+    secrets.push(...sub.secrets);
+    if (sub.secrets.length || sub.unresolved.length) continue;
+    values[k] = sub.text;
+  }
+  return { values, secrets };
+}
+
+/** setup-* actions (and a few others) whose inputs say which toolchain version CI uses. */
+const SETUP_ACTIONS: [RegExp, string, string[], string?][] = [
+  [/^actions\/setup-node$/, 'node', ['node-version'], 'node-version-file'],
+  [/^actions\/setup-python$/, 'python', ['python-version'], 'python-version-file'],
+  [/^actions\/setup-java$/, 'java', ['java-version'], 'java-version-file'],
+  [/^actions\/setup-go$/, 'go', ['go-version'], 'go-version-file'],
+  [/^actions\/setup-dotnet$/, 'dotnet', ['dotnet-version'], 'global-json-file'],
+  [/^ruby\/setup-ruby$/, 'ruby', ['ruby-version']],
+  [/^shivammathur\/setup-php$/, 'php', ['php-version']],
+  [/^(dtolnay\/rust-toolchain|actions-rs\/toolchain|actions-rust-lang\/setup-rust-toolchain)$/, 'rust', ['toolchain']],
+  [/^pnpm\/action-setup$/, 'pnpm', ['version']],
+  [/^oven-sh\/setup-bun$/, 'bun', ['bun-version']],
+  [/^denoland\/setup-deno$/, 'deno', ['deno-version', 'deno_version']],
+  [/^astral-sh\/setup-uv$/, 'uv', ['version']],
+  [/^(conda-incubator\/setup-miniconda|mamba-org\/setup-micromamba)$/, 'python', ['python-version']],
+  [/^erlef\/setup-beam$/, 'elixir', ['elixir-version']],
+  [/^haskell-actions\/setup$/, 'haskell', ['ghc-version']],
+  [/^subosito\/flutter-action$/, 'flutter', ['flutter-version']],
+  [/^gradle\/actions\/setup-gradle|gradle\/gradle-build-action$/, 'gradle', ['gradle-version']],
+];
+
+function setupAction(fs: RepoFs, uses: string, withNode: YNode | undefined, ctx: ExprContext, source: Provenance, out: CiFindings): void {
+  const [name, ref] = uses.split('@');
+  const action = name.toLowerCase().split('/').slice(0, 2).join('/') + (name.split('/').length > 2 ? '/' + name.split('/').slice(2).join('/') : '');
+  if (action === 'actions/checkout') {
+    const subs = str(get(withNode, 'submodules'));
+    if (subs && subs !== 'false') {
+      out.candidates.push(candidate({
+        command: `git submodule update --init${subs === 'recursive' ? ' --recursive' : ''}`,
+        stage: 'install', file: source.file!, line: source.line!, detail: `${source.detail}`, confidence: CI_CONFIDENCE.githubActions,
+      }));
+    }
+    return;
+  }
+  for (const [re, language, keys, fileKey] of SETUP_ACTIONS) {
+    if (!re.test(action)) continue;
+    let version: string | undefined;
+    for (const k of keys) {
+      const v = str(get(withNode, k));
+      if (v) { version = v; break; }
+    }
+    if (version !== undefined) {
+      const sub = substitute(version, ctx);
+      // Several versions listed on separate lines: CI uses the last as the default.
+      version = sub.unresolved.length ? undefined : sub.text.split('\n').map((s) => s.trim()).filter(Boolean).pop();
+    }
+    if (!version && fileKey) {
+      const f = str(get(withNode, fileKey));
+      if (f) version = versionFromFile(fs, substitute(f, ctx).text, language);
+    }
+    if (!version && language === 'rust' && ref && !/^(v\d|master|main)$/.test(ref)) version = ref; // dtolnay/rust-toolchain@1.70
+    if (!version && language === 'ruby') version = versionFromFile(fs, '.ruby-version', 'ruby') ?? versionFromFile(fs, '.tool-versions', 'ruby');
+    if (!version && language === 'go') version = versionFromFile(fs, 'go.mod', 'go');
+    if (version) {
+      out.toolchains.push({ language, version, source });
+    }
+    return;
+  }
+}

@@ -1,0 +1,197 @@
+/**
+ * Documentation extraction: the commands a repository's README, INSTALL, CONTRIBUTING and docs/
+ * pages tell a person to run, each with its file and line, stage, platform, placeholders and a
+ * confidence that reflects where it was written.
+ */
+import { createHash } from 'node:crypto';
+import type { RepoFs } from '../../repo/repo-fs.js';
+import type { CandidateStep, Platform, Stage } from '../../protocol/plan.js';
+import { findDocFiles, formatOf } from './find-docs.js';
+import { markdownBlocks } from './markdown.js';
+import { rstBlocks } from './rst.js';
+import { plainTextBlocks } from './plaintext.js';
+import type { DocBlock } from './doc-block.js';
+import { classifyLang, commandsInBlock, isConsoleLang, looksLikeShellBlock } from './shell-block.js';
+import { findPlaceholders, platformOfCommand, stageOfScript, commandWords } from './command-facts.js';
+import { sectionFacts, SECTION_CONFIDENCE } from './sections.js';
+import { projectIdentity, repoNameFromUrl, type ProjectIdentity } from './project-identity.js';
+
+export interface DocumentInfo {
+  path: string;
+  kind: string;
+  bytes: number;
+  sha256: string;
+}
+
+export interface DocsExtraction {
+  candidates: CandidateStep[];
+  documents: DocumentInfo[];
+  warnings: string[];
+}
+
+/** Bytes read from one document at most (a prefix of larger files is used). */
+export const MAX_DOC_BYTES = 512 * 1024;
+/** Commands taken from one document at most; beyond that a README is a tutorial, not a setup guide. */
+export const MAX_COMMANDS_PER_DOC = 200;
+
+export function extractDocs(fs: RepoFs): DocsExtraction {
+  const candidates: CandidateStep[] = [];
+  const documents: DocumentInfo[] = [];
+  const warnings: string[] = [];
+  const identity = projectIdentity(fs);
+  const limit = Math.min(fs.maxFileBytes, MAX_DOC_BYTES);
+
+  for (const doc of findDocFiles(fs)) {
+    if (fs.isSymlink(doc.path) && !fs.safePath(doc.path)) {
+      warnings.push(`${doc.path} is a symbolic link that leads outside the repository (or nowhere); not read`);
+      continue;
+    }
+    const r = fs.read(doc.path, limit);
+    if (!r) {
+      if (fs.isFile(doc.path)) warnings.push(`${doc.path} looks binary; not read as documentation`);
+      continue;
+    }
+    if (r.truncated) warnings.push(`${doc.path} is ${r.bytes} bytes; only the first ${limit} bytes were read`);
+    if (r.lossy) warnings.push(`${doc.path} is not valid UTF-8; invalid bytes were replaced`);
+    documents.push({ path: doc.path, kind: doc.kind, bytes: r.bytes, sha256: createHash('sha256').update(r.text).digest('hex') });
+
+    const format = formatOf(doc.path, r.text);
+    let blocks: DocBlock[];
+    try {
+      blocks = format === 'markdown' ? markdownBlocks(r.text) : format === 'rst' ? rstBlocks(r.text) : plainTextBlocks(r.text);
+    } catch (e) {
+      warnings.push(`${doc.path} could not be parsed as ${format}: ${(e as Error).message}`);
+      continue;
+    }
+    const found = candidatesFromBlocks(blocks, { path: doc.path, kind: doc.kind, format }, fs, identity);
+    if (found.length > MAX_COMMANDS_PER_DOC) {
+      warnings.push(`${doc.path} has ${found.length} commands; only the first ${MAX_COMMANDS_PER_DOC} were kept`);
+      found.length = MAX_COMMANDS_PER_DOC;
+    }
+    candidates.push(...found);
+  }
+  return { candidates, documents, warnings };
+}
+
+interface DocInfo {
+  path: string;
+  kind: string;
+  format: 'markdown' | 'rst' | 'text';
+}
+
+function candidatesFromBlocks(blocks: DocBlock[], doc: DocInfo, fs: RepoFs, identity: ProjectIdentity): CandidateStep[] {
+  const out: CandidateStep[] = [];
+  for (const block of blocks) {
+    const langKind = classifyLang(block.lang);
+    if (langKind === 'other') continue;
+    const consoleMode = isConsoleLang(block.lang);
+    if (langKind === 'unknown' && !looksLikeShellBlock(block.lines, consoleMode)) continue;
+    const section = sectionFacts(block.headings, block.lead, doc.kind);
+    const cmds = commandsInBlock(block.lines, { consoleMode, windows: langKind === 'windows' });
+
+    let base = SECTION_CONFIDENCE[section.kind];
+    if (langKind === 'unknown') base -= 0.05;
+    if (doc.format === 'text') base -= 0.05;
+    if (block.form === 'literal' || block.form === 'indented') base -= 0.05;
+
+    let cwd: string | undefined;
+    let clonedName: string | undefined;
+    for (const c of cmds) {
+      let command = c.command;
+      const words = commandWords(command);
+      // `git clone <this repository>` and the `cd` into it: the checkout already exists.
+      if (words[0] === 'git' && words[1] === 'clone') {
+        const args = words.slice(2).filter((w) => !w.startsWith('-'));
+        const name = args[1] ?? (args[0] ? repoNameFromUrl(args[0]) : '');
+        if (!args[0] || identity.repoNames.has(name.toLowerCase()) || identity.repoNames.has(repoNameFromUrl(args[0])) || findPlaceholders(args[0]).length > 0) {
+          clonedName = name.toLowerCase();
+          continue;
+        }
+      }
+      const cdMatch = /^cd\s+("?)([^\s"&;|]+)\1\s*(?:&&\s*([\s\S]*))?$/.exec(command);
+      if (cdMatch) {
+        const target = cdMatch[2].replace(/\/+$/, '');
+        const rest = cdMatch[3];
+        const joined = normaliseCwd(cwd, target);
+        if (clonedName !== undefined && (target.toLowerCase() === clonedName || identity.repoNames.has(target.toLowerCase()) || /^<.*>$/.test(target))) {
+          clonedName = undefined;
+          if (!rest) continue;
+          command = rest;
+        } else if (joined !== undefined && fs.isDir(joined) && !fs.isSymlink(joined)) {
+          cwd = joined === '.' ? undefined : joined;
+          if (!rest) continue;
+          command = rest;
+        } else if (joined === '.' ) {
+          cwd = undefined;
+          if (!rest) continue;
+          command = rest;
+        }
+      } else {
+        clonedName = undefined;
+      }
+      if (/^(exit|clear|cls|logout|deactivate)$/.test(command.trim())) continue;
+
+      const needsInput = findPlaceholders(command);
+      const cmdPlatform = c.platform ?? platformOfCommand(command);
+      const platform: Platform = cmdPlatform === 'windows' || cmdPlatform === 'macos'
+        ? cmdPlatform
+        : section.platform ?? cmdPlatform ?? (langKind === 'windows' ? 'windows' : 'any');
+      const stage: Stage = stageOfScript(command) ?? section.stage ?? defaultStage(doc.kind);
+      let confidence = base;
+      if (needsInput.length) confidence -= 0.15;
+      if (installsPublishedSelf(command, identity)) confidence = section.kind === 'usage' ? 0.15 : 0.2;
+      out.push({
+        stage,
+        command,
+        ...(cwd ? { cwd } : {}),
+        source: { kind: 'docs', file: doc.path, line: c.line, detail: detailOf(doc.format, block.form) },
+        confidence: round(Math.max(0.05, Math.min(0.85, confidence))),
+        platform,
+        ...(needsInput.length ? { needsInput } : {}),
+        ...(block.lang ? { context: block.lang } : {}),
+      });
+    }
+  }
+  return out;
+}
+
+function defaultStage(kind: string): Stage {
+  return kind === 'building' ? 'build' : 'install';
+}
+
+function detailOf(format: string, form: DocBlock['form']): string {
+  return `${format}-${form === 'fenced' || form === 'directive' ? 'code-block' : form}`;
+}
+
+function normaliseCwd(cwd: string | undefined, target: string): string | undefined {
+  if (target.startsWith('/') || target.startsWith('~') || target.includes('$')) return undefined;
+  const parts = (cwd ? cwd.split('/') : []).concat(target.split('/'));
+  const out: string[] = [];
+  for (const p of parts) {
+    if (!p || p === '.') continue;
+    if (p === '..') {
+      if (!out.length) return undefined;
+      out.pop();
+    } else out.push(p);
+  }
+  return out.length ? out.join('/') : '.';
+}
+
+/** `pip install <this project>` (from the registry, not the checkout) and its npm/gem/cargo kin. */
+function installsPublishedSelf(command: string, identity: ProjectIdentity): boolean {
+  if (!identity.packageNames.size) return false;
+  const w = commandWords(command);
+  let args: string[] = [];
+  if (/^pip[0-9.]*$|^pipx$/.test(w[0] ?? '') && w[1] === 'install') args = w.slice(2);
+  else if (/^python[0-9.]*$/.test(w[0] ?? '') && w[1] === '-m' && w[2] === 'pip' && w[3] === 'install') args = w.slice(4);
+  else if (/^(npm|pnpm|bun)$/.test(w[0] ?? '') && /^(install|i|add)$/.test(w[1] ?? '')) args = w.slice(2);
+  else if (w[0] === 'yarn' && w[1] === 'add') args = w.slice(2);
+  else if (/^(gem|cargo|uv)$/.test(w[0] ?? '') && (w[1] === 'install' || (w[0] === 'uv' && w[1] === 'add'))) args = w.slice(2);
+  else if (w[0] === 'go' && (w[1] === 'install' || w[1] === 'get')) args = w.slice(2);
+  return args
+    .filter((a) => !a.startsWith('-'))
+    .map((a) => a.replace(/^["']|["']$/g, '').replace(/\[.*\]$/, '').replace(/(@[^/]*|[=<>~!].*)$/, '').toLowerCase().replace(/_/g, '-'))
+    .some((a) => identity.packageNames.has(a) || identity.packageNames.has(a.replace(/\/\.\.\.$/, '')));
+}
+
+const round = (n: number): number => Math.round(n * 100) / 100;

@@ -1,0 +1,61 @@
+/**
+ * The names this project is published under and the folder it is cloned into, so that
+ * instructions meant for users of a release (`pip install <this project>`, `git clone <this repo>`
+ * then `cd <repo>`) are recognised and not mistaken for how to build the checkout.
+ */
+import { basename } from 'node:path';
+import type { RepoFs } from '../../repo/repo-fs.js';
+
+export interface ProjectIdentity {
+  /** Lower-cased package names (npm, PyPI, crates.io, RubyGems) and the Go module path. */
+  packageNames: Set<string>;
+  /** Lower-cased folder names a clone of this repository would get. */
+  repoNames: Set<string>;
+}
+
+const LIMIT = 64 * 1024;
+
+export function projectIdentity(fs: RepoFs): ProjectIdentity {
+  const packageNames = new Set<string>();
+  const repoNames = new Set<string>([basename(fs.root).toLowerCase()]);
+  const addPkg = (n: string | undefined) => {
+    if (n && /^[@\w./-]+$/.test(n)) packageNames.add(n.toLowerCase().replace(/_/g, '-'));
+  };
+
+  const pkgJson = fs.readText('package.json', LIMIT);
+  if (pkgJson) {
+    try {
+      const j = JSON.parse(pkgJson) as { name?: unknown };
+      if (typeof j.name === 'string') addPkg(j.name);
+    } catch { /* malformed manifests are reported by the analysis agent */ }
+  }
+  const pyproject = fs.readText('pyproject.toml', LIMIT);
+  if (pyproject) {
+    const m = /^\[(project|tool\.poetry)\][^[]*?^name\s*=\s*["']([^"']+)["']/ms.exec(pyproject);
+    addPkg(m?.[2]);
+  }
+  const setupCfg = fs.readText('setup.cfg', LIMIT);
+  if (setupCfg) addPkg(/^\[metadata\][^[]*?^name\s*=\s*(\S+)/ms.exec(setupCfg)?.[1]);
+  const setupPy = fs.readText('setup.py', LIMIT);
+  if (setupPy) addPkg(/\bname\s*=\s*["']([^"']+)["']/.exec(setupPy)?.[1]);
+  const cargo = fs.readText('Cargo.toml', LIMIT);
+  if (cargo) addPkg(/^\[package\][^[]*?^name\s*=\s*["']([^"']+)["']/ms.exec(cargo)?.[1]);
+  const gomod = fs.readText('go.mod', LIMIT);
+  const mod = gomod ? /^module\s+(\S+)/m.exec(gomod)?.[1] : undefined;
+  if (mod) {
+    packageNames.add(mod.toLowerCase());
+    repoNames.add(mod.split('/').pop()!.toLowerCase());
+  }
+  for (const e of fs.list('.')) if (e.file && e.name.endsWith('.gemspec')) addPkg(e.name.replace(/\.gemspec$/, ''));
+
+  // The remote in .git/config names the repository even when the folder was renamed.
+  const gitConfig = fs.readText('.git/config', LIMIT);
+  const url = gitConfig ? /\[remote "origin"\][^[]*?url\s*=\s*(\S+)/s.exec(gitConfig)?.[1] : undefined;
+  if (url) repoNames.add(repoNameFromUrl(url));
+  for (const n of packageNames) repoNames.add(n.split('/').pop()!);
+  return { packageNames, repoNames };
+}
+
+export function repoNameFromUrl(url: string): string {
+  return url.replace(/[?#].*$/, '').replace(/\/+$/, '').replace(/\.git$/, '').split(/[/:]/).pop()!.toLowerCase();
+}
