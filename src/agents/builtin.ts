@@ -4,9 +4,11 @@
  */
 import type { Config } from '../config.js';
 import type { Agent } from './agent.js';
+import { CommandValidationAgent } from './command-validation/index.js';
 
 export function builtinAgents(config: Config): Agent[] {
   void config; // agents read their settings from it as they are added
   return [
+    new CommandValidationAgent(),
   ];
 }
