@@ -4,11 +4,15 @@
  */
 import type { Config } from '../config.js';
 import type { Agent } from './agent.js';
+import { DocumentationAgent } from './documentation/agent.js';
+import { CiExtractionAgent } from './ci-extraction/agent.js';
 import { CommandValidationAgent } from './command-validation/index.js';
 
 export function builtinAgents(config: Config): Agent[] {
   void config; // agents read their settings from it as they are added
   return [
+    new DocumentationAgent(),
+    new CiExtractionAgent(),
     new CommandValidationAgent(),
   ];
 }
