@@ -128,6 +128,7 @@ export function applyEffects(rec: CmdRecord, state: ShellState, needs: Set<strin
       const c = optionValue(w, ['-C', '--directory']);
       if (c) need(c);
       else if (name === 'ninja') need('build.ninja');
+      else if (!w.some((t) => t === '-f' || t.startsWith('--file') || t.startsWith('--makefile'))) need('Makefile');
       return;
     }
     case 'npm': case 'yarn': case 'pnpm': case 'bun':

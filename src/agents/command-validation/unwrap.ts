@@ -9,6 +9,8 @@ import { baseName } from './walker.js';
 export interface Unwrapped {
   /** Wrapper command names, outermost first (`sudo`, `env`). */
   wrappers: string[];
+  /** The wrappers as written (`/usr/bin/sudo`), for the list of commands used. */
+  wrapperWords: string[];
   /** The command that runs, with its arguments (may be empty: `sudo -s`). */
   core: ResolvedWord[];
   /** Core argv as plain text. */
@@ -47,6 +49,7 @@ export const PRIVILEGE_WRAPPERS = new Set(['sudo', 'doas', 'pkexec', 'runuser'])
 
 export function unwrap(argv: ResolvedWord[]): Unwrapped {
   const wrappers: string[] = [];
+  const wrapperWords: string[] = [];
   let i = 0;
   let lastStart = 0;
   for (let guard = 0; guard < 8 && i < argv.length; guard++) {
@@ -56,6 +59,7 @@ export function unwrap(argv: ResolvedWord[]): Unwrapped {
     // `command -v x` and `command -V x` only look a command up
     if (name === 'command' && argv[i + 1] && /^-[vV]$/.test(argv[i + 1]!.text)) break;
     wrappers.push(name);
+    wrapperWords.push(argv[i]!.text);
     lastStart = i;
     i++;
     let positional = spec.positional ?? 0;
@@ -77,11 +81,12 @@ export function unwrap(argv: ResolvedWord[]): Unwrapped {
   if (i >= argv.length && wrappers.length) {
     // nothing after the wrapper: the wrapper is the command (`env` prints the environment, `sudo -s` opens a shell)
     wrappers.pop();
+    wrapperWords.pop();
     i = lastStart;
   }
   const core = argv.slice(i);
   const words = core.map((w) => w.text);
-  return { wrappers, core, words, name: words.length ? baseName(words[0]!) : '' };
+  return { wrappers, wrapperWords, core, words, name: words.length ? baseName(words[0]!) : '' };
 }
 
 /** Arguments that are not options (after `--`, everything). */

@@ -71,7 +71,7 @@ export function validateInState(command: string, ctx: ValidationContext, state: 
 
   for (const rec of walk.records) {
     const u = unwrap(rec.argv);
-    for (const w of [...rec.argv.slice(0, rec.argv.length - u.core.length).map((x) => x.text), ...(u.name ? [u.words[0]!] : [])]) {
+    for (const w of [...u.wrapperWords, ...(u.name ? [u.words[0]!] : [])]) {
       if (w && !commands.includes(w) && !/^[A-Za-z_][A-Za-z0-9_]*=/.test(w)) commands.push(w);
     }
     const input = { rec, u, ctx, workspace: st.workspace };
