@@ -154,7 +154,8 @@ export async function resolveTarget(target: string, config: Config, opts: Resolv
   if (typeof target !== 'string' || target.trim() === '') {
     throw new NovaError('BAD_INPUT', 'no target given', { hint: 'Give a repository folder or a git URL, e.g. nova plan ./my-project' });
   }
-  if (target.startsWith('-')) checkUrl(target);
+  // Option-like targets and remote-helper syntax are refused before anything else looks at them.
+  if (target.startsWith('-') || /^[a-z0-9+.-]+::/i.test(target)) checkUrl(target);
   if (isGitUrl(target)) return cloneTarget(target, config, opts);
   return localTarget(target);
 }

@@ -58,23 +58,26 @@ export function mergeCandidates(candidates: CandidateStep[]): MergeResult {
 
   const byKey = new Map<string, MergedStep>();
   for (const { c, order } of usable) {
-    if (isFallback(c.source.kind)) {
-      const fams = [...commandFamilies(c.command)];
-      const covered = fams.find((f) => ciCoverage.has(`${c.cwd ?? '.'}\0${c.stage}\0${f}`));
-      if (covered) { dropped.push({ candidate: c, why: `CI already runs ${covered} commands for the ${c.stage} stage` }); continue; }
-    }
     const k = key(c);
     const prev = byKey.get(k);
     if (!prev) { byKey.set(k, { ...c, order }); continue; }
     if (better(c, prev)) {
       const also = [prev.source, ...(prev.alsoFoundIn ?? [])];
-      byKey.set(k, { ...c, order: Math.min(order, prev.order), alsoFoundIn: also, env: { ...(prev.env ?? {}), ...(c.env ?? {}) } });
+      const env = { ...(prev.env ?? {}), ...(c.env ?? {}) };
+      byKey.set(k, { ...c, order: Math.min(order, prev.order), alsoFoundIn: also, ...(Object.keys(env).length ? { env } : {}) });
       dropped.push({ candidate: prev, why: `same step as ${describe(c.source)}` });
     } else {
       prev.alsoFoundIn = [...(prev.alsoFoundIn ?? []), c.source];
       if (c.env && !prev.env) prev.env = c.env;
       dropped.push({ candidate: c, why: `same step as ${describe(prev.source)}` });
     }
+  }
+  // A manifest default that nothing stronger repeated is dropped when CI already runs that
+  // toolchain for the stage: CI shows what works, the default is only a guess.
+  for (const [k, m] of byKey) {
+    if (!isFallback(m.source.kind)) continue;
+    const covered = [...commandFamilies(m.command)].find((f) => ciCoverage.has(`${m.cwd ?? '.'}\0${m.stage}\0${f}`));
+    if (covered) { byKey.delete(k); dropped.push({ candidate: m, why: `CI already runs ${covered} commands for the ${m.stage} stage` }); }
   }
 
   const steps = [...byKey.values()];

@@ -52,7 +52,9 @@ export function versionSatisfies(installed: string | null, constraint: string): 
     return parts.every((p, i) => inst[i] === String(Number(p)));
   }
   if (/^\d+\.\d+\.\d+$/.test(c)) return installed === c ? true : semver.eq(installed, c) ? true : false;
-  const range = c.replace(/~=\s*(\d+(?:\.\d+)*)/g, '~$1').replace(/==\s*/g, '').replace(/\s*,\s*/g, ' ').replace(/\.\*/g, '.x');
+  // PEP 440 compatible release: ~=3.10 means >=3.10,<4; ~=3.10.2 means >=3.10.2,<3.11.
+  const pep440 = c.replace(/~=\s*(\d+)\.(\d+)(?:\.(\d+))?/g, (_m, a: string, b: string, p?: string) => (p === undefined ? `>=${a}.${b}.0 <${Number(a) + 1}.0.0` : `>=${a}.${b}.${p} <${a}.${Number(b) + 1}.0`));
+  const range = pep440.replace(/==\s*/g, '').replace(/\s*,\s*/g, ' ').replace(/\.\*/g, '.x');
   try {
     const coerced = semver.coerce(installed);
     if (!coerced || !semver.validRange(range)) return undefined;
@@ -60,6 +62,18 @@ export function versionSatisfies(installed: string | null, constraint: string): 
   } catch {
     return undefined;
   }
+}
+
+/**
+ * A version file (.nvmrc 20.11.1, .python-version 3.12.3) pins the exact release its authors
+ * use; any release of the same line builds the project, so only the line is compared
+ * (major for Node, Java and .NET; major.minor for the others).
+ */
+export function pinSatisfied(language: string, installed: string | null, constraint: string): boolean | undefined {
+  const m = /^v?(\d+)\.(\d+)\.(\d+)$/.exec(constraint.trim());
+  if (!m || installed === null) return versionSatisfies(installed, constraint);
+  const line = language === 'node' || language === 'java' || language === 'dotnet' ? m[1] : `${m[1]}.${m[2]}`;
+  return versionSatisfies(installed, line);
 }
 
 export interface PrerequisiteInput {
@@ -102,7 +116,7 @@ export async function detectPrerequisites(input: PrerequisiteInput): Promise<{ p
   }
   for (const [lang, { version, source }] of wanted) {
     const installed = input.probe ? toolVersion(lang) : undefined;
-    const satisfied = installed === undefined ? undefined : version ? versionSatisfies(installed, version) : installed !== null;
+    const satisfied = installed === undefined ? undefined : version ? pinSatisfied(lang, installed, version) : installed !== null;
     add({
       kind: 'toolchain', name: lang,
       detail: `${version ? `wants ${version}` : 'any version'}${installed === undefined ? '' : installed === null ? '; not installed here' : `; ${installed} installed here`}`,

@@ -116,6 +116,7 @@ export function analyzeRepository(fs: RepoFs, opts: AnalyzeOptions = {}): Reposi
       if (ecosystems.length >= MAX_ECOSYSTEMS) { skippedNested++; continue; }
       ecosystems.push(finding.ecosystem);
       candidates.push(...finding.candidates);
+      for (const m of finding.excluded ?? []) folded.add(`${fam}\0${m}`);
       for (const m of finding.members ?? []) {
         folded.add(`${fam}\0${m}`);
         if (!workspaceMembers.includes(m)) workspaceMembers.push(m);

@@ -1,6 +1,6 @@
 /** Java: Maven (pom.xml, modules, release level) and Gradle (build scripts, settings includes). */
 import type { Detector, DetectContext } from './types.js';
-import { asArray, asRecord, asString, hasFile, lineOf, readText, readXmlObject, rel, step } from './util.js';
+import { asArray, asRecord, asString, hasFile, lineOf, readText, readXmlObject, rel, step, unreadable } from './util.js';
 
 function mavenJavaVersion(project: Record<string, unknown>): string | undefined {
   const props = asRecord(project.properties);
@@ -45,7 +45,7 @@ export const detectMaven: Detector = (ctx) => {
       ...(members.length ? { workspaces: members } : {}),
       dependencies: deps, devDependencies: dev,
     },
-    candidates: [
+    candidates: !doc ? unreadable(ctx, 'pom.xml', 'Maven') : [
       step(ctx, { stage: 'build', command: `${mvn} -B -DskipTests package`, file: 'pom.xml', kind: 'default', confidence: 0.5 }),
       step(ctx, { stage: 'test', command: `${mvn} -B verify`, file: 'pom.xml', line: lineOf(text, /<project/), kind: 'default', confidence: 0.5 }),
     ],

@@ -4,7 +4,7 @@
  */
 import type { CandidateStep } from '../../protocol/plan.js';
 import type { Detector, DetectContext } from './types.js';
-import { asArray, asRecord, asString, depMap, escapeRe, firstLine, hasFile, lineOf, matchMembers, readJsonObject, readText, readYamlValue, step } from './util.js';
+import { asArray, asRecord, asString, depMap, escapeRe, excludedMembers, firstLine, hasFile, lineOf, matchMembers, readJsonObject, readText, readYamlValue, step } from './util.js';
 
 /** npm's placeholder test script ("Error: no test specified"), which always fails. */
 const NPM_PLACEHOLDER_TEST = /no test specified/;
@@ -108,17 +108,21 @@ function workspacePatterns(ctx: DetectContext, pkg: Record<string, unknown>): { 
 export const detectNode: Detector = (ctx) => {
   if (!hasFile(ctx, 'package.json')) return undefined;
   const text = readText(ctx, 'package.json');
-  const pkg = readJsonObject(ctx, 'package.json') ?? {};
+  const parsed = readJsonObject(ctx, 'package.json');
+  const pkg = parsed ?? {};
   const pmChoice = choosePm(ctx, pkg);
   const scripts = Object.fromEntries(Object.entries(asRecord(pkg.scripts)).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
   const { version, source } = nodeVersion(ctx, pkg);
   const ws = workspacePatterns(ctx, pkg);
   const members = ws.patterns.length ? matchMembers(ctx, ws.patterns, (f) => f.has('package.json')) : [];
+  const excluded = ws.patterns.length ? excludedMembers(ctx, ws.patterns, (f) => f.has('package.json')) : [];
   const lockfiles = LOCKFILES.map(([f]) => f).filter((f) => hasFile(ctx, f));
 
   const pmName = pmChoice.pm === 'yarn-berry' ? 'yarn' : pmChoice.pm;
   const candidates: CandidateStep[] = [];
-  candidates.push(step(ctx, {
+  // An unreadable package.json makes every npm command fail; say so instead of planning them.
+  if (!parsed) ctx.warn(`no Node.js steps planned for ${ctx.dir.dir === '.' ? 'the root' : ctx.dir.dir}: package.json could not be read`);
+  else candidates.push(step(ctx, {
     stage: 'install', command: installCommand(pmChoice),
     file: pmChoice.lockfile ?? 'package.json', kind: 'manifest', confidence: pmChoice.lockfile ? 0.65 : 0.55,
     detail: `package manager from ${pmChoice.from}`,
@@ -129,8 +133,6 @@ export const detectNode: Detector = (ctx) => {
     if (!body || (name === 'test' && NPM_PLACEHOLDER_TEST.test(body))) continue;
     candidates.push(step(ctx, { stage, command: scriptCommand(pmChoice.pm, name), file: 'package.json', line: scriptLine(name), kind: 'manifest', confidence: 0.6, detail: `package.json script "${name}"` }));
   }
-  // A TypeScript project without a build script is still type-checked by CI in most projects;
-  // we do not invent that step: only what the manifest states.
 
   return {
     ecosystem: {
@@ -147,5 +149,6 @@ export const detectNode: Detector = (ctx) => {
     },
     candidates,
     members,
+    excluded,
   };
 };

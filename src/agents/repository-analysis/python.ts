@@ -5,7 +5,7 @@
  */
 import type { CandidateStep } from '../../protocol/plan.js';
 import type { Detector, DetectContext } from './types.js';
-import { asArray, asRecord, asString, depMap, filesMatching, firstLine, hasDir, hasFile, lineOf, readText, readTomlObject, step } from './util.js';
+import { asArray, asRecord, asString, depMap, filesMatching, firstLine, hasDir, hasFile, lineOf, readText, readTomlObject, step, unreadable } from './util.js';
 
 type PyPm = 'uv' | 'poetry' | 'pdm' | 'pipenv' | 'hatch' | 'pip';
 
@@ -126,6 +126,9 @@ export const detectPython: Detector = (ctx) => {
   const reqExtra = filesMatching(ctx, REQ_EXTRA);
   if (!hasPyproject && !hasSetup && !reqMain.length && !reqExtra.length && !hasFile(ctx, 'Pipfile')) return undefined;
   const pyproject = hasPyproject ? readTomlObject(ctx, 'pyproject.toml') : undefined;
+  if (hasPyproject && !pyproject && !hasSetup && !reqMain.length && !reqExtra.length && !hasFile(ctx, 'Pipfile')) {
+    return { ecosystem: { name: 'python', root: ctx.dir.dir, packageManager: 'pip' }, candidates: unreadable(ctx, 'pyproject.toml', 'Python') };
+  }
   // A pyproject.toml holding only tool settings (black, ruff…) does not make a Python package.
   const isPackage = !!pyproject && (!!pyproject.project || !!pyproject['build-system'] || !!asRecord(pyproject.tool).poetry);
   const setupPy = hasFile(ctx, 'setup.py') ? readText(ctx, 'setup.py') : undefined;

@@ -1,7 +1,7 @@
 /** Ruby (Bundler), PHP (Composer) and .NET (SDK projects and solutions). */
 import type { CandidateStep } from '../../protocol/plan.js';
 import type { Detector } from './types.js';
-import { asArray, asRecord, asString, depMap, escapeRe, filesMatching, firstLine, hasDir, hasFile, lineOf, readJsonObject, readText, readXmlObject, step } from './util.js';
+import { asArray, asRecord, asString, depMap, escapeRe, filesMatching, firstLine, hasDir, hasFile, lineOf, readJsonObject, readText, readXmlObject, step, unreadable } from './util.js';
 
 export function parseGemfile(text: string): { gems: Record<string, string>; ruby?: string } {
   const gems: Record<string, string> = {};
@@ -13,7 +13,9 @@ export function parseGemfile(text: string): { gems: Record<string, string>; ruby
 export const detectRuby: Detector = (ctx) => {
   const gemspecs = filesMatching(ctx, /\.gemspec$/);
   if (!hasFile(ctx, 'Gemfile') && !gemspecs.length) return undefined;
-  const text = readText(ctx, 'Gemfile') ?? '';
+  const raw = hasFile(ctx, 'Gemfile') ? readText(ctx, 'Gemfile') : '';
+  if (raw === undefined && !gemspecs.length) return { ecosystem: { name: 'ruby', root: ctx.dir.dir, packageManager: 'bundler' }, candidates: unreadable(ctx, 'Gemfile', 'Ruby') };
+  const text = raw ?? '';
   const { gems, ruby } = parseGemfile(text);
   for (const g of gemspecs) {
     const spec = readText(ctx, g) ?? '';
@@ -43,7 +45,8 @@ export const detectRuby: Detector = (ctx) => {
 export const detectPhp: Detector = (ctx) => {
   if (!hasFile(ctx, 'composer.json')) return undefined;
   const text = readText(ctx, 'composer.json');
-  const composer = readJsonObject(ctx, 'composer.json') ?? {};
+  const parsed = readJsonObject(ctx, 'composer.json');
+  const composer = parsed ?? {};
   const require = depMap(composer.require);
   const version = require.php;
   const scripts = Object.fromEntries(Object.entries(asRecord(composer.scripts)).map(([k, v]) => [k, Array.isArray(v) ? v.join(' && ') : String(v)]));
@@ -59,7 +62,7 @@ export const detectPhp: Detector = (ctx) => {
       dependencies: require, devDependencies: dev, scripts,
       ...(lock ? { lockfiles: ['composer.lock'] } : {}),
     },
-    candidates,
+    candidates: parsed ? candidates : unreadable(ctx, 'composer.json', 'PHP'),
   };
 };
 

@@ -1,10 +1,11 @@
 /** Rust: Cargo.toml (package, workspace members, rust-version, dependencies) and rust-toolchain files. */
 import type { Detector } from './types.js';
-import { asArray, asRecord, asString, depMap, firstLine, hasFile, matchMembers, readText, readTomlObject, step } from './util.js';
+import { asArray, asRecord, asString, depMap, firstLine, hasFile, matchMembers, readText, readTomlObject, step, unreadable } from './util.js';
 
 export const detectRust: Detector = (ctx) => {
   if (!hasFile(ctx, 'Cargo.toml')) return undefined;
-  const cargo = readTomlObject(ctx, 'Cargo.toml') ?? {};
+  const parsed = readTomlObject(ctx, 'Cargo.toml');
+  const cargo = parsed ?? {};
   const pkg = asRecord(cargo.package);
   const workspace = asRecord(cargo.workspace);
   const patterns = asArray(workspace.members).filter((m): m is string => typeof m === 'string');
@@ -34,7 +35,7 @@ export const detectRust: Detector = (ctx) => {
       devDependencies: { ...depMap(cargo['dev-dependencies']), ...depMap(cargo['build-dependencies']) },
       ...(lock ? { lockfiles: ['Cargo.lock'] } : {}),
     },
-    candidates: [
+    candidates: !parsed ? unreadable(ctx, 'Cargo.toml', 'Rust') : [
       step(ctx, { stage: 'install', command: lock ? 'cargo fetch --locked' : 'cargo fetch', file: lock ? 'Cargo.lock' : 'Cargo.toml', kind: 'default', confidence: 0.5 }),
       step(ctx, { stage: 'build', command: 'cargo build', file: 'Cargo.toml', kind: 'default', confidence: 0.5 }),
       step(ctx, { stage: 'test', command: 'cargo test', file: 'Cargo.toml', kind: 'default', confidence: 0.5 }),

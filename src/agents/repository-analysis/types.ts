@@ -24,6 +24,8 @@ export interface EcosystemFinding {
   candidates: CandidateStep[];
   /** Folders (relative to the repository) this project declares as its workspace members. */
   members?: string[];
+  /** Folders the workspace explicitly excludes: neither members nor projects of their own. */
+  excluded?: string[];
 }
 
 export type Detector = (ctx: DetectContext) => EcosystemFinding | undefined;

@@ -16,7 +16,11 @@ export function rel(dir: string, file: string): string {
 /** Read a text file of the project folder; undefined when absent, binary or escaping the tree. */
 export function readText(ctx: DetectContext, file: string, limit?: number): string | undefined {
   const r = ctx.fs.read(rel(ctx.dir.dir, file), limit);
-  if (!r) return undefined;
+  if (!r) {
+    // Listed by the walk but not readable as text: binary content, or a link out of the tree.
+    if (ctx.dir.files.has(file)) ctx.warn(`${rel(ctx.dir.dir, file)} is binary, unreadable or a link outside the repository; ignored`);
+    return undefined;
+  }
   if (r.truncated) ctx.warn(`${rel(ctx.dir.dir, file)} is larger than ${Math.round((limit ?? ctx.fs.maxFileBytes) / 1024)} KiB; only its beginning was read`);
   return r.text;
 }
@@ -180,6 +184,12 @@ export function globMatcher(base: string, pattern: string): (dir: string) => boo
   return (dir: string) => re.test(dir);
 }
 
+/** Folders matched by `!` exclude patterns of a workspace. */
+export function excludedMembers(ctx: DetectContext, patterns: string[], marker: (files: Set<string>) => boolean): string[] {
+  const excludes = patterns.filter((p) => p.trim().startsWith('!')).map((p) => globMatcher(ctx.dir.dir, p.trim().slice(1)));
+  return ctx.allDirs.filter((d) => d.dir !== ctx.dir.dir && marker(d.files) && excludes.some((m) => m(d.dir))).map((d) => d.dir);
+}
+
 /** Workspace member folders among the manifest folders, from include globs (and `!` excludes). */
 export function matchMembers(ctx: DetectContext, patterns: string[], marker: (files: Set<string>) => boolean): string[] {
   const includes = patterns.filter((p) => !p.trim().startsWith('!')).map((p) => globMatcher(ctx.dir.dir, p));
@@ -189,4 +199,10 @@ export function matchMembers(ctx: DetectContext, patterns: string[], marker: (fi
     .map((d) => d.dir)
     .filter((d) => includes.some((m) => m(d)) && !excludes.some((m) => m(d)))
     .sort();
+}
+
+/** No steps for a project whose main manifest cannot be read (its tool would fail on it too). */
+export function unreadable(ctx: DetectContext, file: string, what: string): CandidateStep[] {
+  ctx.warn(`no ${what} steps planned for ${ctx.dir.dir === '.' ? 'the root' : ctx.dir.dir}: ${file} could not be read`);
+  return [];
 }
