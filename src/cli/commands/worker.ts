@@ -10,13 +10,16 @@ import type { Config } from '../../config.js';
 import type { CommandModule } from '../context.js';
 import { wantsJson } from '../context.js';
 import { NovaError, errorMessage } from '../../errors.js';
-import { log, printJson, printText } from '../output.js';
+import { log, printText } from '../output.js';
 import type { Store } from '../../store/store.js';
 import type { Agent } from '../../agents/agent.js';
 import { builtinAgents } from '../../agents/builtin.js';
 import { connectRedis } from '../../bus/redis-streams/redis-connection.js';
 import { TenantQuotas } from '../../quota/tenant-quotas.js';
 import { WorkflowWorker } from '../../workflow/bullmq/workflow-worker.js';
+
+/** A long-running command's --json output: one compact JSON document per line. */
+const jsonLine = (v: unknown) => process.stdout.write(JSON.stringify(v) + '\n');
 
 /** What an `--agents-module` file's `agents(ctx)` export receives. */
 export interface AgentsModuleContext {
@@ -77,7 +80,7 @@ export const workerCommand: CommandModule = (program, ctx) => {
       });
       await worker.ready();
       const ready = { event: 'ready', worker: worker.name, queues: worker.queues, concurrency, store: store.location };
-      if (json) printJson(ready);
+      if (json) jsonLine(ready);
       else log(`nova worker ${worker.name} ready: ${worker.queues.join(', ')} (concurrency ${concurrency} per queue)`);
 
       const signal = await new Promise<string>((resolveSignal) => {
@@ -88,7 +91,7 @@ export const workerCommand: CommandModule = (program, ctx) => {
       log(`nova worker ${worker.name}: ${signal}, finishing the jobs in hand`);
       await worker.close();
       const stopped = { event: 'stopped', worker: worker.name, signal, processed: worker.processed };
-      if (json) printJson(stopped);
+      if (json) jsonLine(stopped);
       else printText(`worker ${worker.name} stopped after ${worker.processed} steps`);
     });
 };
