@@ -24,11 +24,14 @@ export interface DoctorCheck {
   hint: string | null;
   /** A required check in error makes `nova doctor` exit 1; everything else is optional. */
   required: boolean;
+  /** How long the check took (0 for checks that only read the configuration). */
+  durationMs: number;
 }
 
-const TIMEOUT_MS = 1500;
+/** Default time each check may take; `nova doctor --timeout` changes it (slow networks, busy machines). */
+export const DEFAULT_TIMEOUT_MS = 1500;
 
-const check = (group: CheckGroup, name: string, status: CheckStatus, detail: string, hint: string | null = null, required = false): DoctorCheck => ({ name, group, status, detail, hint, required });
+const check = (group: CheckGroup, name: string, status: CheckStatus, detail: string, hint: string | null = null, required = false): DoctorCheck => ({ name, group, status, detail, hint, required, durationMs: 0 });
 
 function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -62,7 +65,7 @@ export function onPath(name: string, path = process.env.PATH ?? ''): string | un
 
 interface RunResult { code: number | null; output: string; timedOut: boolean; error?: string }
 
-function run(file: string, args: string[], ms = TIMEOUT_MS): Promise<RunResult> {
+function run(file: string, args: string[], ms: number): Promise<RunResult> {
   return new Promise((resolve) => {
     execFile(file, args, { timeout: ms, maxBuffer: 256 * 1024, killSignal: 'SIGKILL', env: { ...process.env, NO_COLOR: '1', TERM: 'dumb' } }, (err, stdout, stderr) => {
       const output = `${stdout}\n${stderr}`.replace(/\x1b\[[0-9;]*m/g, '').trim();
@@ -113,13 +116,13 @@ async function sqliteCheck(config: Config): Promise<DoctorCheck> {
   }
 }
 
-async function postgresCheck(url: string): Promise<DoctorCheck> {
+async function postgresCheck(url: string, ms: number): Promise<DoctorCheck> {
   const where = redactUrl(url);
   const { default: pg } = await import('pg');
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: TIMEOUT_MS, query_timeout: TIMEOUT_MS });
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: ms, query_timeout: ms });
   client.on('error', () => {});
   try {
-    await withTimeout(client.connect(), TIMEOUT_MS, 'connect');
+    await withTimeout(client.connect(), ms, 'connect');
     const version = (await client.query<{ server_version: string }>('show server_version')).rows[0]?.server_version ?? '?';
     const exists = (await client.query("select to_regclass('nova_migrations') is not null as e")).rows[0]?.e === true;
     const applied = exists ? (await client.query<{ name: string }>('select name from nova_migrations order by name')).rows.map((r) => r.name) : [];
@@ -135,7 +138,7 @@ async function postgresCheck(url: string): Promise<DoctorCheck> {
 // ---------------------------------------------------------------------------------------------
 // Services
 
-async function redisCheck(config: Config): Promise<DoctorCheck> {
+async function redisCheck(config: Config, ms: number): Promise<DoctorCheck> {
   if (!config.redisUrl) {
     const local = await portOpen('127.0.0.1', 6379);
     return check('services', 'redis', 'missing', 'not configured: operational memory, the message bus and workflows use the SQL store (one machine)',
@@ -144,9 +147,9 @@ async function redisCheck(config: Config): Promise<DoctorCheck> {
   const where = redactUrl(config.redisUrl);
   try {
     const { connectRedis } = await import('../../memory/operational/redis-kv.js');
-    const client = await connectRedis(config.redisUrl, { connectTimeoutMs: TIMEOUT_MS });
+    const client = await connectRedis(config.redisUrl, { connectTimeoutMs: ms });
     try {
-      const info = await withTimeout(client.info(), TIMEOUT_MS, 'INFO');
+      const info = await withTimeout(client.info(), ms, 'INFO');
       const field = (name: string) => new RegExp(`^${name}:(.*)$`, 'm').exec(info)?.[1]?.trim();
       const policy = field('maxmemory_policy');
       const evicts = policy && policy !== 'noeviction';
@@ -163,12 +166,12 @@ async function redisCheck(config: Config): Promise<DoctorCheck> {
 // ---------------------------------------------------------------------------------------------
 // Sandboxes
 
-async function bwrapCheck(): Promise<DoctorCheck> {
+async function bwrapCheck(ms: number): Promise<DoctorCheck> {
   const bin = onPath('bwrap');
   if (!bin) return check('sandbox', 'bwrap', 'missing', 'bubblewrap is not installed', 'apt-get install bubblewrap (the default sandbox on Linux).');
   const [probe, version] = await Promise.all([
-    run(bin, ['--ro-bind', '/', '/', '--unshare-all', '--die-with-parent', 'true']),
-    run(bin, ['--version']),
+    run(bin, ['--ro-bind', '/', '/', '--unshare-all', '--die-with-parent', 'true'], ms),
+    run(bin, ['--version'], ms),
   ]);
   const v = firstLine(version.output) || 'bubblewrap';
   if (probe.code === 0) return check('sandbox', 'bwrap', 'ok', `${v} at ${bin} — sandboxes start`);
@@ -176,12 +179,12 @@ async function bwrapCheck(): Promise<DoctorCheck> {
     'Unprivileged user namespaces are probably disabled: sysctl -w kernel.unprivileged_userns_clone=1 (Debian) or kernel.apparmor_restrict_unprivileged_userns=0 (Ubuntu); inside a container, start it with --privileged or use NOVA_SANDBOX=docker.');
 }
 
-async function dockerCheck(): Promise<DoctorCheck> {
+async function dockerCheck(ms: number): Promise<DoctorCheck> {
   try {
     const { default: Docker } = await import('dockerode');
-    const docker = new Docker({ timeout: TIMEOUT_MS });
-    await withTimeout(docker.ping(), TIMEOUT_MS, 'ping');
-    const v = await withTimeout(docker.version(), TIMEOUT_MS, 'version');
+    const docker = new Docker({ timeout: ms });
+    await withTimeout(docker.ping(), ms, 'ping');
+    const v = await withTimeout(docker.version(), ms, 'version');
     return check('sandbox', 'docker', 'ok', `Docker Engine ${v.Version} (API ${v.ApiVersion}) reachable`);
   } catch (e) {
     const msg = errorMessage(e);
@@ -251,14 +254,14 @@ export const TOOLS: Tool[] = [
 
 const VERSION = /\d+\.\d+(?:\.\d+)?(?:[-+._][0-9A-Za-z.]+)?/;
 
-async function toolCheck(tool: Tool): Promise<DoctorCheck> {
+async function toolCheck(tool: Tool, ms: number): Promise<DoctorCheck> {
   const found = [tool.name, ...(tool.alt ?? [])].map((n) => ({ n, path: onPath(n) })).find((f) => f.path);
   if (!found?.path) return check('toolchains', tool.name, 'missing', 'not on PATH', `Needed only for ${tool.for} repositories: ${tool.install}.`);
-  const r = await run(found.path, tool.args);
+  const r = await run(found.path, tool.args, ms);
   const line = firstLine(r.output);
   const version = VERSION.exec(line)?.[0];
   const via = found.n === tool.name ? '' : ` (as ${found.n})`;
-  if (r.timedOut) return check('toolchains', tool.name, 'ok', `${found.path}${via} (version check took over ${TIMEOUT_MS} ms)`);
+  if (r.timedOut) return check('toolchains', tool.name, 'ok', `${found.path}${via} (version check took over ${ms} ms)`);
   if (r.code !== 0 || !version) {
     return check('toolchains', tool.name, 'error', `${found.path}${via} is on PATH but \`${tool.name} ${tool.args.join(' ')}\` failed: ${line || r.error || `exit ${r.code}`}`, `Repair or reinstall it: ${tool.install}.`);
   }
@@ -268,7 +271,8 @@ async function toolCheck(tool: Tool): Promise<DoctorCheck> {
 // ---------------------------------------------------------------------------------------------
 
 /** Every check, run concurrently. `config` is a function so a broken configuration is a check result, not a crash. */
-export async function runChecks(loadConfig: () => Config): Promise<DoctorCheck[]> {
+export async function runChecks(loadConfig: () => Config, opts: { timeoutMs?: number } = {}): Promise<DoctorCheck[]> {
+  const ms = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   let config: Config | undefined;
   let configCheck: DoctorCheck;
   try {
@@ -279,12 +283,19 @@ export async function runChecks(loadConfig: () => Config): Promise<DoctorCheck[]
   }
   const skipped = (group: CheckGroup, name: string) => check(group, name, 'error', 'not checked: the configuration is invalid (see config)', 'Fix the configuration first.', group === 'store');
 
+  // Load the drivers first so each check's durationMs measures the check, not module loading.
+  await Promise.all([import('pg'), import('better-sqlite3'), import('dockerode'), import('../../memory/operational/redis-kv.js')]).catch(() => {});
+  const timed = async (p: Promise<DoctorCheck> | DoctorCheck): Promise<DoctorCheck> => {
+    const started = Date.now();
+    const c = await p;
+    return { ...c, durationMs: Date.now() - started };
+  };
   const [store, redis, bwrap, docker, tools] = await Promise.all([
-    config ? (config.databaseUrl ? postgresCheck(config.databaseUrl) : sqliteCheck(config)) : skipped('store', 'store'),
-    config ? redisCheck(config) : skipped('services', 'redis'),
-    bwrapCheck(),
-    dockerCheck(),
-    Promise.all(TOOLS.map(toolCheck)),
+    timed(config ? (config.databaseUrl ? postgresCheck(config.databaseUrl, ms) : sqliteCheck(config)) : skipped('store', 'store')),
+    timed(config ? redisCheck(config, ms) : skipped('services', 'redis')),
+    timed(bwrapCheck(ms)),
+    timed(dockerCheck(ms)),
+    Promise.all(TOOLS.map((t) => timed(toolCheck(t, ms)))),
   ]);
   const rest = config ? [sandboxChoice(config, bwrap, docker), llmCheck(config)] : [skipped('llm', 'llm')];
   return [configCheck, store, redis, bwrap, docker, ...rest, ...tools];

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { pgSkip, redisSkip, tempDir, TEST_PG_URL, TEST_REDIS_URL } from '../../testing/services.js';
@@ -7,7 +8,7 @@ const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const home = tempDir('nova-doctor-');
 afterAll(() => home.cleanup());
 
-interface Check { name: string; group: string; status: 'ok' | 'missing' | 'error'; detail: string; hint: string | null; required: boolean }
+interface Check { name: string; group: string; status: 'ok' | 'missing' | 'error'; detail: string; hint: string | null; required: boolean; durationMs: number }
 interface Report { checks: Check[]; summary: { ok: number; missing: number; error: number; ready: boolean; durationMs: number } }
 
 /** Run the real CLI with a clean NovaSystem environment plus `env`. */
@@ -24,11 +25,13 @@ const byName = (r: Report, name: string) => r.checks.find((c) => c.name === name
 
 describe.concurrent('nova doctor', () => {
   it('reports every check as JSON, with SQLite ok in a fresh NOVA_HOME, and exits 0 when only optional parts are missing', async () => {
-    const [json, text] = await Promise.all([nova(['doctor', '--json']), nova(['doctor'])]);
+    // A generous per-check timeout: the suite may run on a busy machine, where spawning `node --version` can take seconds.
+    const [json, text] = await Promise.all([nova(['doctor', '--json', '--timeout', '10000']), nova(['doctor', '--timeout', '10000'])]);
     expect(json.code).toBe(0);
     const report = JSON.parse(json.stdout) as Report;
     for (const c of report.checks) {
-      expect(Object.keys(c).sort()).toEqual(['detail', 'group', 'hint', 'name', 'required', 'status']);
+      expect(Object.keys(c).sort()).toEqual(['detail', 'durationMs', 'group', 'hint', 'name', 'required', 'status']);
+      expect(c.durationMs).toBeGreaterThanOrEqual(0);
       expect(['ok', 'missing', 'error']).toContain(c.status);
       if (c.status !== 'ok') expect(c.hint, `${c.name} says how to fix it`).toBeTruthy();
     }
@@ -40,7 +43,7 @@ describe.concurrent('nova doctor', () => {
     expect(byName(report, 'llm')!.status).toBe('missing');
     expect(byName(report, 'node')).toMatchObject({ status: 'ok', detail: process.versions.node });
     expect(report.summary).toMatchObject({ ready: true, ok: report.checks.filter((c) => c.status === 'ok').length });
-    expect(report.summary.durationMs).toBeLessThan(5000);
+    expect(report.summary.durationMs).toBeGreaterThan(0);
 
     expect(text.code).toBe(0);
     expect(text.stdout).toMatch(/✓ sqlite/);
@@ -51,7 +54,7 @@ describe.concurrent('nova doctor', () => {
   it.skipIf(!!pgSkip || !!redisSkip)('checks configured PostgreSQL and Redis and never prints secrets', async () => {
     const pgUrl = new URL(TEST_PG_URL);
     pgUrl.password = 'hunter2secret'; // trust authentication ignores it
-    const r = await nova(['doctor', '--json'], { NOVA_DATABASE_URL: pgUrl.toString(), NOVA_REDIS_URL: TEST_REDIS_URL, NOVA_LLM: 'openai', OPENAI_API_KEY: 'sk-topsecretkey' });
+    const r = await nova(['doctor', '--json', '--timeout', '10000'], { NOVA_DATABASE_URL: pgUrl.toString(), NOVA_REDIS_URL: TEST_REDIS_URL, NOVA_LLM: 'openai', OPENAI_API_KEY: 'sk-topsecretkey' });
     expect(r.stdout).not.toContain('hunter2secret');
     expect(r.stdout).not.toContain('sk-topsecretkey');
     const report = JSON.parse(r.stdout) as Report;
@@ -60,6 +63,12 @@ describe.concurrent('nova doctor', () => {
     expect(byName(report, 'redis')!.detail).toMatch(/Redis \d+\.\d+/);
     expect(byName(report, 'llm')).toMatchObject({ status: 'ok' });
     expect(byName(report, 'llm')!.detail).toContain('OPENAI_API_KEY is set');
+  });
+
+  it('rejects a nonsensical --timeout as bad input (exit 2)', async () => {
+    const r = await nova(['doctor', '--json', '--timeout', 'soon']);
+    expect(r.code).toBe(2);
+    expect(JSON.parse(r.stdout).error.message).toMatch(/--timeout must be/);
   });
 
   it('reports a broken configuration as a failed required check (exit 1), not a crash', async () => {
@@ -71,12 +80,23 @@ describe.concurrent('nova doctor', () => {
     expect(report.summary.ready).toBe(false);
   });
 
-  it('reports an unreachable PostgreSQL as an error with a hint, quickly', async () => {
-    const r = await nova(['doctor', '--json'], { NOVA_DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none' });
-    expect(r.code).toBe(1);
-    const report = JSON.parse(r.stdout) as Report;
-    expect(byName(report, 'postgresql')).toMatchObject({ status: 'error' });
-    expect(byName(report, 'postgresql')!.hint).toMatch(/NOVA_DATABASE_URL/);
-    expect(report.summary.durationMs).toBeLessThan(5000);
+  it('gives up on a server that accepts connections but never answers, after --timeout', async () => {
+    const sockets: net.Socket[] = [];
+    const server = net.createServer((s) => { sockets.push(s); });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as net.AddressInfo).port;
+    try {
+      const r = await nova(['doctor', '--json', '--timeout', '500'], { NOVA_DATABASE_URL: `postgres://nobody@127.0.0.1:${port}/none`, NOVA_REDIS_URL: `redis://127.0.0.1:${port}` });
+      const report = JSON.parse(r.stdout) as Report;
+      expect(byName(report, 'postgresql')).toMatchObject({ status: 'error' });
+      expect(r.code).toBe(1); // the store is required
+      expect(byName(report, 'postgresql')!.detail).toMatch(/timeout|no answer/i);
+      expect(byName(report, 'postgresql')!.hint).toMatch(/NOVA_DATABASE_URL/);
+      expect(byName(report, 'redis')).toMatchObject({ status: 'error' });
+      expect(byName(report, 'redis')!.detail).toMatch(/no answer within 500 ms/);
+    } finally {
+      for (const s of sockets) s.destroy();
+      await new Promise((r) => server.close(r));
+    }
   });
 });

@@ -6,7 +6,8 @@
 import type { CommandModule } from '../context.js';
 import { wantsJson } from '../context.js';
 import { printJson, printText } from '../output.js';
-import { runChecks, type CheckGroup, type DoctorCheck } from './doctor-checks.js';
+import { NovaError } from '../../errors.js';
+import { DEFAULT_TIMEOUT_MS, runChecks, type CheckGroup, type DoctorCheck } from './doctor-checks.js';
 
 const GROUP_TITLES: Record<CheckGroup, string> = {
   configuration: 'Configuration',
@@ -54,9 +55,14 @@ export const doctorCommand: CommandModule = (program, ctx) => {
     .command('doctor')
     .description('check what is available (store, Redis, sandboxes, LLM, toolchains) and how to enable what is missing')
     .option('--json', 'JSON output: { checks: [...], summary }')
-    .action(async (_opts, cmd) => {
+    .option('--timeout <ms>', `how long each check may take (default ${DEFAULT_TIMEOUT_MS})`)
+    .action(async (opts: { timeout?: string }, cmd) => {
+      const timeoutMs = opts.timeout === undefined ? DEFAULT_TIMEOUT_MS : Number(opts.timeout);
+      if (!Number.isSafeInteger(timeoutMs) || timeoutMs < 100 || timeoutMs > 60_000) {
+        throw new NovaError('BAD_INPUT', `--timeout must be a whole number of milliseconds between 100 and 60000, got "${opts.timeout}"`, { hint: 'Example: nova doctor --timeout 5000' });
+      }
       const started = Date.now();
-      const checks = await runChecks(() => ctx.config);
+      const checks = await runChecks(() => ctx.config, { timeoutMs });
       const summary = summarize(checks, Date.now() - started);
       if (wantsJson(cmd)) printJson({ checks, summary });
       else printText(renderText(checks, summary));
