@@ -215,7 +215,7 @@ export function stageOfCommand(part: string): Stage | undefined {
     if (targets.some((t) => /^(run|serve|start|up)$/.test(t))) return 'run';
     return 'build';
   }
-  if (/^(cmake|ninja|meson|scons|bazel|bazelisk|autoreconf|autogen\.sh|\.\/autogen\.sh|\.\/configure|configure|\.\/bootstrap|bootstrap\.sh|\.\/bootstrap\.sh|b2|\.\/b2|premake5|xmake|qmake|msbuild|buck2|pants)$/.test(cmd)) {
+  if (/^(cmake|ninja|meson|scons|bazel|bazelisk|autoreconf|autogen\.sh|\.\/autogen\.sh|\.\/configure|configure|\.\/bootstrap|b2|\.\/b2|premake5|xmake|qmake|msbuild|buck2|pants)$/.test(cmd)) {
     if (cmd === 'ctest' || a1 === 'test' || (cmd === 'meson' && a1 === 'test') || (/^(bazel|bazelisk)$/.test(cmd) && a1 === 'test')) return 'test';
     if (/^(bazel|bazelisk)$/.test(cmd) && a1 === 'run') return 'run';
     if (cmd === 'ninja' && /test|check/.test(a1)) return 'test';
@@ -240,7 +240,7 @@ export function stageOfCommand(part: string): Stage | undefined {
     if (/test|check/.test(base)) return 'test';
     if (/build|compile|dist/.test(base)) return 'build';
     if (/install|setup|bootstrap|deps|init/.test(base)) return 'install';
-    if (/run|start|serve/.test(base)) return 'run';
+    if (/^(start|serve)/.test(base)) return 'run';
   }
   return undefined;
 }

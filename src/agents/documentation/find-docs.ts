@@ -67,6 +67,7 @@ export function findDocFiles(fs: RepoFs): DocFile[] {
         if ((DOCS_PAGE.test(n) || (DOCS_PAGE.test(e.name) && /^(index|readme)\./i.test(n))) && /\.(md|markdown|mdx|rst|rest|txt)$/i.test(n)) candidates.push(`${sub}/${n}`);
       }
     }
+    candidates.sort((a, b) => pageRank(a) - pageRank(b) || a.split('/').length - b.split('/').length || a.localeCompare(b));
     for (const c of candidates) {
       if (fromDocs >= MAX_DOCS_DIR_FILES) break;
       add(c, 'docs');
@@ -74,6 +75,17 @@ export function findDocFiles(fs: RepoFs): DocFile[] {
     }
   }
   return found.slice(0, MAX_DOC_FILES);
+}
+
+/** Pages most likely to say how to set up a checkout come first when docs/ has many. */
+function pageRank(path: string): number {
+  const name = (path.split('/').pop() ?? '').toLowerCase().replace(/^\d+[-_]/, '');
+  if (/^install/.test(name)) return 0;
+  if (/^(getting|get[-_]started|quick)/.test(name)) return 1;
+  if (/^(develop|dev[-_]|contribut|hacking)/.test(name)) return 2;
+  if (/^(build|from[-_]source|compil)/.test(name)) return 3;
+  if (/^setup/.test(name)) return 4;
+  return 5;
 }
 
 function rank(path: string): number {

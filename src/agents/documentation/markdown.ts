@@ -1,10 +1,20 @@
-/** Code blocks of a Markdown document, found with remark (mdast `code` nodes give lang and position). */
+/**
+ * Code blocks of a Markdown document, found with remark (mdast `code` nodes give lang and
+ * position). remark costs milliseconds per kilobyte, so only the first REMARK_BYTES of a long
+ * document go through it; the rest is read with a line scanner for fenced blocks and ATX/setext
+ * headings, which is what matters for commands and costs almost nothing.
+ */
 import { unified } from 'unified';
 import remarkParse from 'remark-parse';
 import type { Nodes, Root } from 'mdast';
 import type { DocBlock } from './doc-block.js';
 
+/** Bytes of a document given to remark; beyond this the line scanner takes over. */
+export const REMARK_BYTES = 64 * 1024;
+
 const parser = unified().use(remarkParse);
+
+type HeadingStack = { depth: number; text: string }[];
 
 /** Plain text of an mdast node (headings, paragraphs). */
 function textOf(node: Nodes): string {
@@ -13,36 +23,58 @@ function textOf(node: Nodes): string {
   return '';
 }
 
+function pushHeading(stack: HeadingStack, depth: number, text: string): void {
+  while (stack.length && stack[stack.length - 1].depth >= depth) stack.pop();
+  stack.push({ depth, text });
+}
+
+const FENCE_OPEN = /^(\s*(?:(?:[-*+]|\d+[.)])\s+)?)(`{3,}|~{3,})\s*([^`\s]*)[^`]*$/;
+
 export function markdownBlocks(text: string): DocBlock[] {
+  const lines = text.split('\n');
+  let cutLine = lines.length;
+  if (text.length > REMARK_BYTES) {
+    // Cut at a line boundary outside any fence so both halves see whole blocks.
+    let bytes = 0;
+    let fence: string | undefined;
+    for (let i = 0; i < lines.length; i++) {
+      if (bytes > REMARK_BYTES && !fence) { cutLine = i; break; }
+      bytes += lines[i].length + 1;
+      const m = FENCE_OPEN.exec(lines[i]);
+      if (fence) { if (lines[i].trim().startsWith(fence) && lines[i].trim().replace(/[`~]/g, '') === '') fence = undefined; }
+      else if (m) fence = m[2];
+    }
+  }
+  const head = cutLine < lines.length ? lines.slice(0, cutLine).join('\n') : text;
+  const stack: HeadingStack = [];
+  const blocks = remarkBlocks(head, stack);
+  if (cutLine < lines.length) blocks.push(...scanBlocks(lines, cutLine, stack));
+  return blocks;
+}
+
+function remarkBlocks(text: string, headingStack: HeadingStack): DocBlock[] {
   const tree = parser.parse(text) as Root;
   const srcLines = text.split('\n');
   const blocks: DocBlock[] = [];
-  const headingStack: { depth: number; text: string }[] = [];
   let lead = '';
 
   const visit = (node: Nodes): void => {
     switch (node.type) {
-      case 'heading': {
-        while (headingStack.length && headingStack[headingStack.length - 1].depth >= node.depth) headingStack.pop();
-        headingStack.push({ depth: node.depth, text: textOf(node).trim() });
+      case 'heading':
+        pushHeading(headingStack, node.depth, textOf(node).trim());
         lead = '';
         return;
-      }
-      case 'paragraph': {
-        const t = textOf(node).trim();
-        // Bold-only lines act as small headings in many READMEs ("**On Windows:**").
-        lead = t;
+      case 'paragraph':
+        lead = textOf(node).trim();
         return;
-      }
       case 'code': {
         const start = node.position?.start.line ?? 1;
         const startText = srcLines[start - 1] ?? '';
         const fenced = /^\s*(>\s*)*(```|~~~)/.test(startText) || /^\s*([-*+]|\d+[.)])\s+(```|~~~)/.test(startText);
         const first = fenced ? start + 1 : start;
-        const lines = node.value.split('\n').map((t, i) => ({ text: t, line: first + i }));
         blocks.push({
           lang: (node.lang ?? '').toLowerCase(),
-          lines,
+          lines: node.value.split('\n').map((t, i) => ({ text: t, line: first + i })),
           headings: headingStack.map((h) => h.text),
           lead,
           form: fenced ? 'fenced' : 'indented',
@@ -54,5 +86,44 @@ export function markdownBlocks(text: string): DocBlock[] {
     }
   };
   visit(tree);
+  return blocks;
+}
+
+/** Fenced blocks and headings of lines[from..], by lines; for the tail of long documents. */
+function scanBlocks(lines: string[], from: number, stack: HeadingStack): DocBlock[] {
+  const blocks: DocBlock[] = [];
+  let para: string[] = [];
+  let lead = '';
+  for (let i = from; i < lines.length; i++) {
+    const l = lines[i];
+    const atx = /^ {0,3}(#{1,6})\s+(.*?)\s*#*\s*$/.exec(l);
+    if (atx) { pushHeading(stack, atx[1].length, atx[2]); lead = ''; para = []; continue; }
+    if (l.trim() && /^ {0,3}(=+|-+)\s*$/.test(lines[i + 1] ?? '') && para.length === 0 && !FENCE_OPEN.test(l)) {
+      pushHeading(stack, lines[i + 1].trim().startsWith('=') ? 1 : 2, l.trim());
+      lead = '';
+      i++;
+      continue;
+    }
+    const open = FENCE_OPEN.exec(l);
+    if (open) {
+      const indent = open[1].length;
+      const fence = open[2];
+      const body: { text: string; line: number }[] = [];
+      let j = i + 1;
+      for (; j < lines.length; j++) {
+        const t = lines[j];
+        if (t.trim().startsWith(fence[0].repeat(fence.length)) && t.trim().replace(/[`~]/g, '') === '') break;
+        const strip = Math.min(indent, t.length - t.trimStart().length);
+        body.push({ text: t.slice(strip), line: j + 1 });
+      }
+      if (para.length) lead = para.join(' ');
+      blocks.push({ lang: open[3].toLowerCase(), lines: body, headings: stack.map((h) => h.text), lead, form: 'fenced' });
+      para = [];
+      i = j;
+      continue;
+    }
+    if (!l.trim()) { if (para.length) lead = para.join(' '); para = []; continue; }
+    para.push(l.trim());
+  }
   return blocks;
 }

@@ -62,7 +62,7 @@ const UNIX_PROMPTS: RegExp[] = [
 ];
 const WINDOWS_PROMPTS: RegExp[] = [/^\s*PS(?: [A-Za-z]:[^>\n]*)?>\s?/, /^\s*[A-Za-z]:\\[^>\n]*>\s?/];
 
-function matchPrompt(line: string, consoleMode: boolean): PromptMatch | undefined {
+function matchPrompt(line: string, consoleMode: boolean, gtPrompt = false): PromptMatch | undefined {
   for (const re of WINDOWS_PROMPTS) {
     const m = re.exec(line);
     if (m) return { rest: line.slice(m[0].length), platform: 'windows' };
@@ -71,7 +71,7 @@ function matchPrompt(line: string, consoleMode: boolean): PromptMatch | undefine
     const m = re.exec(line);
     if (m) return { rest: line.slice(m[0].length) };
   }
-  if (/^\s*>\s/.test(line)) return { rest: line.replace(/^\s*>\s/, '') };
+  if (gtPrompt && /^\s*>\s/.test(line)) return { rest: line.replace(/^\s*>\s/, '') };
   if (consoleMode && /^\s*#\s/.test(line)) return { rest: line.replace(/^\s*#\s/, '') };
   return undefined;
 }
@@ -118,8 +118,10 @@ const HEREDOC = /<<-?\s*(['"]?)([A-Za-z_][\w-]*)\1/;
  */
 export function commandsInBlock(lines: BlockLine[], opts: { consoleMode?: boolean; windows?: boolean } = {}): BlockCommand[] {
   const consoleMode = !!opts.consoleMode;
-  const usesPrompts = lines.some((l) => matchPrompt(l.text, consoleMode) !== undefined && !/^\s*>\s/.test(l.text))
-    || lines.filter((l) => /^\s*>\s/.test(l.text)).length > 0 && lines.every((l) => !l.text.trim() || /^\s*>\s/.test(l.text));
+  // `> ` is a prompt only in blocks written entirely with it; next to `$ ` lines it is output
+  // (npm prints `> pkg@1.0.0 build`) or a continuation prompt.
+  const gtPrompt = lines.some((l) => l.text.trim()) && lines.every((l) => !l.text.trim() || /^\s*>\s/.test(l.text));
+  const usesPrompts = gtPrompt || lines.some((l) => matchPrompt(l.text, consoleMode) !== undefined);
   const out: BlockCommand[] = [];
   let cur: BlockCommand | undefined;
   let heredocEnd: string | undefined;
@@ -146,7 +148,7 @@ export function commandsInBlock(lines: BlockLine[], opts: { consoleMode?: boolea
     if (continuing && cur) {
       body = text.replace(/^\s*>\s?/, ''); // PS2 prompt on continuation lines
     } else if (usesPrompts) {
-      const m = matchPrompt(text, consoleMode);
+      const m = matchPrompt(text, consoleMode, gtPrompt);
       if (!m) { finish(); continue; } // output line
       finish();
       body = m.rest;
