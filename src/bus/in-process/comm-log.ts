@@ -16,7 +16,7 @@ export type DeliveryStatus = 'queued' | 'delivered' | 'acked' | 'failed' | 'dead
 
 export interface LogRecord {
   message: Message;
-  /** The JSON body until the row is first written; dropped afterwards to free memory. */
+  /** The JSON body, if the bus already serialised the message; dropped once the row is written. */
   body: string | undefined;
   status: DeliveryStatus;
   attempts: number;
@@ -99,7 +99,7 @@ export class CommLog {
         priority: m.priority,
         parent_message_id: m.parent_message_id ?? null,
         // Rows already written keep their body: the upsert below never updates it.
-        body: r.inserted ? '' : (r.body ?? JSON.stringify(m)),
+        body: r.inserted ? '' : (r.body ?? serialise(m)),
         status: r.status,
         attempts: r.attempts,
         error: r.error,
@@ -144,6 +144,15 @@ export class CommLog {
     await this.flush();
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+  }
+}
+
+/** The bus checked the message is serialisable when it accepted it; this guards a later mutation. */
+function serialise(m: Message): string {
+  try {
+    return JSON.stringify(m);
+  } catch (e) {
+    return JSON.stringify({ message_id: m.message_id, unserialisable: errorMessage(e) });
   }
 }
 

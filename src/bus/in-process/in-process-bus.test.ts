@@ -82,6 +82,19 @@ describe('in-process bus specifics', () => {
     await bus.close();
   });
 
+  it('with the default 1 MiB limit, still catches oversized, cyclic and BigInt content', async () => {
+    const bus = new InProcessBus();
+    const to = contractId('a');
+    await expect(bus.send(contractMessage({ to_agent: to, content: { s: 'x'.repeat(1024 * 1024) } }))).rejects.toThrow(/more than the limit of 1048576/);
+    const cyclic: Record<string, unknown> = { a: [1] };
+    (cyclic.a as unknown[]).push(cyclic);
+    await expect(bus.send(contractMessage({ to_agent: to, content: cyclic }))).rejects.toThrow(/\$\.content: is not JSON-serialisable/);
+    await expect(bus.send(contractMessage({ to_agent: to, content: { deep: { n: 1n } } }))).rejects.toThrow(/not JSON-serialisable/);
+    const ok = await bus.send(contractMessage({ to_agent: to, content: { s: 'x'.repeat(100_000), when: new Date(0) } }));
+    expect(ok.message_id).toBeTruthy();
+    await bus.close();
+  });
+
   it('refuses a second consumer for one agent and a duplicate in-flight message id', async () => {
     const bus = new InProcessBus();
     const to = contractId('a');

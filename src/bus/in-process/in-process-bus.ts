@@ -15,6 +15,7 @@ import { zodIssues } from '../../protocol/validate.js';
 import { NovaError, ValidationError, errorMessage } from '../../errors.js';
 import type { Store } from '../../store/store.js';
 import { Mailbox } from './mailbox.js';
+import { jsonBytesUpperBound } from './json-size.js';
 import { CommLog, type DeliveryStatus, type LogRecord } from './comm-log.js';
 
 export interface InProcessBusOptions {
@@ -60,6 +61,8 @@ interface Waiter {
 
 /** Deliveries made per setImmediate turn before yielding to I/O and timers. */
 const DELIVERIES_PER_TURN = 2000;
+/** Upper bound of everything but the content in a serialised message (ids ≤ 200 chars, escaped). */
+const ENVELOPE_BYTES = 16 * 1024;
 /** A sender yields to delivery after this many sends while deliveries are pending. */
 const SENDS_PER_YIELD = 512;
 /** When this many log records are unwritten, send() waits for a flush (bounded memory). */
@@ -152,18 +155,24 @@ export class InProcessBus implements MessageBus {
     if (!r.success) throw new ValidationError('message', zodIssues(r.error), 'Fix the fields named above; `nova schema message` prints the full schema.');
     const m = r.data;
     if (m.to_agent.startsWith('topic:') && m.to_agent.length === 6) throw new ValidationError('message', [{ path: '$.to_agent', message: 'names no topic after "topic:"' }]);
-    let body: string;
-    try {
-      body = JSON.stringify(m);
-    } catch (e) {
-      throw new ValidationError('message', [{ path: '$.content', message: `is not JSON-serialisable (${errorMessage(e)})` }], 'Send plain JSON data: no cycles, BigInt or class instances.');
-    }
-    // UTF-8 takes at most 3 bytes per UTF-16 unit: only measure exactly when it could matter.
-    if (body.length * 3 > this.maxBytes) {
-      const bytes = Buffer.byteLength(body, 'utf8');
-      if (bytes > this.maxBytes) {
-        throw new ValidationError('message', [{ path: '$.content', message: `makes the message ${bytes} bytes, more than the limit of ${this.maxBytes}` }], 'Send a reference (a path, an id) instead of the data itself, or raise maxMessageBytes.');
+    // Ordinary messages are provably under the limit without serialising them; the rest are
+    // serialised once, which also finds what JSON cannot carry (cycles, BigInt).
+    let body: string | undefined;
+    const bound = jsonBytesUpperBound(m.content, this.maxBytes - ENVELOPE_BYTES);
+    if (bound < 0 || bound + ENVELOPE_BYTES > this.maxBytes) {
+      try {
+        body = JSON.stringify(m);
+      } catch (e) {
+        throw new ValidationError('message', [{ path: '$.content', message: `is not JSON-serialisable (${errorMessage(e)})` }], 'Send plain JSON data: no cycles, BigInt or class instances.');
       }
+      // UTF-8 takes at most 3 bytes per UTF-16 unit: only measure exactly when it could matter.
+      if (body.length * 3 > this.maxBytes) {
+        const bytes = Buffer.byteLength(body, 'utf8');
+        if (bytes > this.maxBytes) {
+          throw new ValidationError('message', [{ path: '$.content', message: `makes the message ${bytes} bytes, more than the limit of ${this.maxBytes}` }], 'Send a reference (a path, an id) instead of the data itself, or raise maxMessageBytes.');
+        }
+      }
+      if (!this.log) body = undefined; // only the log needs it
     }
     if (this.live.has(m.message_id)) {
       throw new NovaError('CONFLICT', `message id ${m.message_id} is already in flight`, { hint: 'Give every message a new id (a ULID).' });
