@@ -132,6 +132,8 @@ for (const backend of storeBackends()) {
       expect((await state.history('run-h', { agentId: 'executor' })).map((h) => h.version)).toEqual([2, 4]);
       expect((await state.history('run-h', { sinceVersion: 3 })).map((h) => h.version)).toEqual([4, 5]);
       expect((await state.history('run-h', { key: 'status', sinceVersion: 1, limit: 1 })).map((h) => h.version)).toEqual([3]);
+      expect((await thrown(state.history('run-h', { limit: 0 }))).message).toMatch(/limit must be/);
+      expect((await thrown(state.history('run-h', { sinceVersion: -1 }))).message).toMatch(/sinceVersion/);
     });
 
     it('lets exactly one of 20 concurrent writers with the same expected_version win', async () => {

@@ -207,7 +207,13 @@ export class SharedState {
    * whole, not filtered by the policy — give it only to trusted callers.
    */
   async history(runId: string, q: HistoryQuery = {}): Promise<HistoryEntry[]> {
-    const limit = Math.min(Math.max(1, Math.floor(q.limit ?? 100)), MAX_HISTORY);
+    const limit = q.limit ?? 100;
+    if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_HISTORY) {
+      throw new NovaError('BAD_INPUT', `history limit must be a whole number from 1 to ${MAX_HISTORY}, got ${q.limit}`, { hint: 'Page through longer histories with sinceVersion.' });
+    }
+    if (q.sinceVersion !== undefined && (!Number.isSafeInteger(q.sinceVersion) || q.sinceVersion < 0)) {
+      throw new NovaError('BAD_INPUT', `sinceVersion must be a whole number of at least 0, got ${q.sinceVersion}`);
+    }
     let query = this.db.selectFrom('state_updates').selectAll().where('run_id', '=', runId);
     if (q.key !== undefined) {
       const key = q.key;
