@@ -123,6 +123,9 @@ export function analyzeRepository(fs: RepoFs, opts: AnalyzeOptions = {}): Reposi
       }
     }
   }
+  if (!ecosystems.some((e) => e.root === '.') && ecosystems.length > 3) {
+    warn(`no project at the top of the repository, but ${ecosystems.length}${skippedNested ? '+' : ''} in sub-folders (${ecosystems.slice(0, 3).map((e) => e.root).join(', ')}, …); if this is a folder of several projects, plan one of them`);
+  }
   if (skippedNested) warn(`${skippedNested} more nested projects were found; only the first ${MAX_ECOSYSTEMS} are planned`);
 
   // Docker only describes how to package the project; its build step is kept only when nothing
