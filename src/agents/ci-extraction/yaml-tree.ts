@@ -14,7 +14,9 @@ export class YamlFileError extends Error {}
 
 const MAX_DEPTH = 64;
 /** Aliases are expanded; a bound on nodes stops "billion laughs" documents. */
-const MAX_NODES = 200_000;
+const MAX_NODES = 100_000;
+
+interface Budget { nodes: number; aliases?: Map<object, YamlNode> }
 
 /** Parse YAML text; throws YamlFileError with the parser's first message when it is malformed. */
 export function parseYamlTree(text: string): YNode | undefined {
@@ -25,7 +27,7 @@ export function parseYamlTree(text: string): YNode | undefined {
     throw new YamlFileError(e.message.split('\n')[0].replace(/:\s*$/, ''));
   }
   if (!doc.contents) return undefined;
-  const budget = { nodes: 0 };
+  const budget: Budget = { nodes: 0 };
   const tree = convert(doc.contents as YamlNode, doc, lc, 0, budget);
   if (budget.nodes > MAX_NODES) throw new YamlFileError(`expands to more than ${MAX_NODES} nodes (alias bomb?)`);
   return tree;
@@ -36,10 +38,15 @@ function lineOf(node: { range?: [number, number, number] | null } | null | undef
   return off === undefined ? 1 : lc.linePos(off).line;
 }
 
-function convert(node: YamlNode | null | undefined, doc: Document, lc: LineCounter, depth: number, budget: { nodes: number }): YNode {
+function convert(node: YamlNode | null | undefined, doc: Document, lc: LineCounter, depth: number, budget: Budget): YNode {
   if (depth > MAX_DEPTH || ++budget.nodes > MAX_NODES) return { kind: 'scalar', line: lineOf(node, lc), value: null };
   if (isAlias(node)) {
-    const target = node.resolve(doc) as YamlNode | undefined;
+    // Alias.resolve searches the whole document; cache per alias node.
+    let target = budget.aliases?.get(node);
+    if (!target) {
+      target = node.resolve(doc) as YamlNode | undefined;
+      if (target) (budget.aliases ??= new Map()).set(node, target);
+    }
     return convert(target, doc, lc, depth + 1, budget);
   }
   if (isMap(node)) {

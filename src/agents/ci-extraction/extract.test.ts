@@ -1,0 +1,606 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { extractCi } from './extract.js';
+import { chooseMatrixEntry } from './matrix.js';
+import { conditionHolds, substitute, UNKNOWN } from './expressions.js';
+import { parseMakefile } from './makefile.js';
+import { CiExtractionAgent } from './agent.js';
+import { extractDocs } from '../documentation/extract.js';
+import { cleanupFixtures, dedent, fixtureRepo } from '../documentation/fixture-repo.js';
+import type { CandidateStep } from '../../protocol/plan.js';
+
+afterAll(cleanupFixtures);
+
+const cmds = (cs: CandidateStep[]) => cs.map((c) => c.command);
+const find = (cs: CandidateStep[], command: string) => {
+  const c = cs.find((x) => x.command === command);
+  if (!c) throw new Error(`no candidate "${command}" among: ${cmds(cs).join(' | ')}`);
+  return c;
+};
+
+describe('GitHub Actions', () => {
+  const workflow = dedent(`
+    name: CI
+    on: [push, pull_request]
+    env:
+      FORCE_COLOR: "1"
+    jobs:
+      test:
+        runs-on: \${{ matrix.os }}
+        strategy:
+          matrix:
+            os: [windows-latest, ubuntu-latest, macos-latest]
+            python-version: ["3.9", "3.10", "3.12", "3.13-dev", "pypy-3.10"]
+        services:
+          db:
+            image: postgres:16
+            env:
+              POSTGRES_PASSWORD: postgres
+          cache:
+            image: redis:7-alpine
+        steps:
+          - uses: actions/checkout@v4
+            with:
+              submodules: recursive
+          - uses: actions/setup-python@v5
+            with:
+              python-version: \${{ matrix.python-version }}
+          - name: Install dependencies
+            run: |
+              python -m pip install --upgrade pip
+              # editable install with test extras
+              pip install -e ".[test]"
+          - name: Windows extras
+            if: runner.os == 'Windows'
+            run: choco install graphviz
+          - name: Mac extras
+            if: \${{ startsWith(matrix.os, 'macos') }}
+            run: brew install graphviz
+          - name: Linux extras
+            if: matrix.os == 'ubuntu-latest'
+            run: sudo apt-get install -y graphviz
+          - name: Run tests
+            working-directory: ./python
+            env:
+              DATABASE_URL: postgres://postgres:postgres@localhost/test
+              PYPI_TOKEN: \${{ secrets.PYPI_TOKEN }}
+            run: pytest -x --python-version \${{ matrix.python-version }}
+          - name: Upload coverage
+            uses: codecov/codecov-action@v4
+          - name: Publish
+            if: startsWith(github.ref, 'refs/tags/')
+            run: twine upload dist/*
+          - run: npm publish
+  `);
+
+  it('keeps run steps with the line of `run:`, a multi-line script whole, comments out, and the step as detail', () => {
+    const fs = fixtureRepo({ '.github/workflows/ci.yml': workflow });
+    const { candidates } = extractCi(fs);
+    const install = find(candidates, 'python -m pip install --upgrade pip\npip install -e ".[test]"');
+    expect(install.source).toEqual({ kind: 'ci', file: '.github/workflows/ci.yml', line: 27, detail: 'github-actions:test/Install dependencies' });
+    expect(install.stage).toBe('install');
+    expect(install.confidence).toBeGreaterThanOrEqual(0.9);
+    expect(install.env).toEqual({ FORCE_COLOR: '1' });
+  });
+
+  it('reduces the matrix to ubuntu and the latest stable version, substituting it everywhere', () => {
+    const fs = fixtureRepo({ '.github/workflows/ci.yml': workflow });
+    const { candidates, toolchains } = extractCi(fs);
+    expect(toolchains).toEqual([{ language: 'python', version: '3.12', source: { kind: 'ci', file: '.github/workflows/ci.yml', line: 23, detail: 'github-actions:test/actions/setup-python' } }]);
+    const test = find(candidates, 'pytest -x --python-version 3.12');
+    expect(test.stage).toBe('test');
+    expect(test.platform).toBe('any');
+  });
+
+  it('skips steps whose if: is false on Linux and keeps those that hold', () => {
+    const fs = fixtureRepo({ '.github/workflows/ci.yml': workflow });
+    const all = cmds(extractCi(fs).candidates);
+    expect(all).not.toContain('choco install graphviz');
+    expect(all).not.toContain('brew install graphviz');
+    expect(all).toContain('sudo apt-get install -y graphviz');
+  });
+
+  it('keeps literal env, turns secrets into inputs, and maps working-directory to cwd', () => {
+    const fs = fixtureRepo({ '.github/workflows/ci.yml': workflow });
+    const test = find(extractCi(fs).candidates, 'pytest -x --python-version 3.12');
+    expect(test.cwd).toBe('python');
+    expect(test.env).toEqual({ FORCE_COLOR: '1', DATABASE_URL: 'postgres://postgres:postgres@localhost/test' });
+    expect(test.needsInput).toEqual(['secrets.PYPI_TOKEN']);
+  });
+
+  it('lists job services and checkout submodules', () => {
+    const fs = fixtureRepo({ '.github/workflows/ci.yml': workflow });
+    const { services, candidates } = extractCi(fs);
+    expect(services.map((s) => [s.name, s.source.line])).toEqual([['postgres', 13], ['redis', 17]]);
+    expect(find(candidates, 'git submodule update --init --recursive').stage).toBe('install');
+  });
+
+  it('leaves out release, publish, deploy and coverage-upload work', () => {
+    const fs = fixtureRepo({
+      '.github/workflows/ci.yml': workflow,
+      '.github/workflows/release.yml': dedent(`
+        on:
+          release:
+            types: [published]
+        jobs:
+          build:
+            runs-on: ubuntu-latest
+            steps:
+              - run: python -m build
+      `),
+      '.github/workflows/deploy.yml': dedent(`
+        on: push
+        jobs:
+          test:
+            runs-on: ubuntu-latest
+            steps:
+              - run: make check
+          deploy:
+            runs-on: ubuntu-latest
+            steps:
+              - run: ./scripts/deploy-prod.sh
+          docker:
+            runs-on: ubuntu-latest
+            steps:
+              - run: docker build -t acme/app .
+              - run: docker push acme/app
+      `),
+    });
+    const all = cmds(extractCi(fs).candidates);
+    expect(all).toContain('make check');
+    expect(all).toContain('docker build -t acme/app .');
+    for (const c of ['twine upload dist/*', 'npm publish', 'python -m build', './scripts/deploy-prod.sh', 'docker push acme/app']) expect(all).not.toContain(c);
+  });
+
+  it('marks jobs on Windows/macOS runners and pwsh steps with their platform', () => {
+    const fs = fixtureRepo({
+      '.github/workflows/os.yml': dedent(`
+        on: push
+        jobs:
+          win:
+            runs-on: windows-latest
+            steps:
+              - run: .\\build.ps1
+          mac:
+            runs-on: macos-14
+            steps:
+              - run: xcodebuild test
+          linux:
+            runs-on: ubuntu-22.04
+            steps:
+              - run: Get-ChildItem
+                shell: pwsh
+              - run: cargo test
+      `),
+    });
+    const { candidates } = extractCi(fs);
+    expect(find(candidates, '.\\build.ps1').platform).toBe('windows');
+    expect(find(candidates, 'xcodebuild test').platform).toBe('macos');
+    expect(find(candidates, 'Get-ChildItem').platform).toBe('windows');
+    expect(find(candidates, 'cargo test').platform).toBe('any');
+  });
+
+  it('reads toolchain versions from node-version-file, go-version-file and the rust-toolchain ref', () => {
+    const fs = fixtureRepo({
+      '.nvmrc': 'v20.11.1\n',
+      'go.mod': 'module example.com/x\n\ngo 1.22\n',
+      '.github/workflows/ci.yml': dedent(`
+        on: pull_request
+        jobs:
+          node:
+            runs-on: ubuntu-latest
+            steps:
+              - uses: actions/setup-node@v4
+                with:
+                  node-version-file: .nvmrc
+              - uses: actions/setup-go@v5
+                with:
+                  go-version-file: go.mod
+              - uses: dtolnay/rust-toolchain@1.75.0
+              - uses: actions/setup-java@v4
+                with:
+                  distribution: temurin
+                  java-version: 21
+              - uses: pnpm/action-setup@v4
+                with:
+                  version: 9
+              - run: pnpm install --frozen-lockfile
+      `),
+    });
+    const { toolchains } = extractCi(fs);
+    expect(Object.fromEntries(toolchains.map((t) => [t.language, t.version]))).toEqual({ node: '20.11.1', go: '1.22', rust: '1.75.0', java: '21', pnpm: '9' });
+  });
+
+  it('warns about malformed YAML naming the file and still extracts the other files', () => {
+    const fs = fixtureRepo({
+      '.github/workflows/broken.yml': 'jobs:\n  test: [\n    steps\n',
+      '.github/workflows/ok.yml': 'on: push\njobs:\n  t:\n    runs-on: ubuntu-latest\n    steps:\n      - run: npm test\n',
+      '.gitlab-ci.yml': 'test:\n  script: "unclosed\n',
+      Makefile: 'test:\n\tgo test ./...\n',
+    });
+    const { candidates, warnings } = extractCi(fs);
+    expect(cmds(candidates)).toEqual(['npm test', 'make test']);
+    expect(warnings.some((w) => w.startsWith('.github/workflows/broken.yml is not valid YAML'))).toBe(true);
+    expect(warnings.some((w) => w.startsWith('.gitlab-ci.yml is not valid YAML'))).toBe(true);
+  });
+
+  it('refuses a YAML alias bomb quickly, with a warning', () => {
+    const bomb = ['a: &a ["x","x","x","x","x","x","x","x","x","x"]'];
+    for (let i = 1; i < 10; i++) bomb.push(`${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(10).fill(`*${String.fromCharCode(96 + i)}`).join(',')}]`);
+    bomb.push('jobs:\n  t:\n    steps:\n      - run: *j');
+    const fs = fixtureRepo({ '.github/workflows/bomb.yml': bomb.join('\n') });
+    const t0 = Date.now();
+    const { warnings } = extractCi(fs);
+    expect(Date.now() - t0).toBeLessThan(5000);
+    expect(warnings.some((w) => w.includes('bomb.yml'))).toBe(true);
+  });
+});
+
+describe('matrix and expressions', () => {
+  it('prefers an ubuntu entry and the latest stable version; honours exclude and include', () => {
+    expect(chooseMatrixEntry({ os: ['macos-latest', 'ubuntu-latest', 'windows-latest'], node: ['18', '20', '22', '23-nightly'] })).toEqual({ os: 'ubuntu-latest', node: '22' });
+    expect(chooseMatrixEntry({ os: ['ubuntu-latest'], py: ['3.11', '3.12'] }, [], [{ os: 'ubuntu-latest', py: '3.12' }])).toEqual({ os: 'ubuntu-latest', py: '3.11' });
+    expect(chooseMatrixEntry({ py: ['3.12'] }, [{ py: '3.12', extra: 'full' }])).toEqual({ py: '3.12', extra: 'full' });
+    expect(chooseMatrixEntry({}, [{ os: 'windows-2022', target: 'msvc' }, { os: 'ubuntu-24.04', target: 'gnu' }])).toEqual({ os: 'ubuntu-24.04', target: 'gnu' });
+    expect(chooseMatrixEntry({ python: ['3.8', '3.9', '3.10'] })).toEqual({ python: '3.10' });
+  });
+
+  it('evaluates conditions with three-valued logic and substitutes matrix, runner, env and secrets', () => {
+    const ctx = { matrix: { os: 'ubuntu-latest', cfg: { cc: 'gcc' } }, env: { MODE: 'ci' } };
+    expect(conditionHolds("runner.os == 'Windows'", ctx)).toBe(false);
+    expect(conditionHolds("${{ matrix.os != 'windows-latest' }}", ctx)).toBe(true);
+    expect(conditionHolds("github.event_name == 'push'", ctx)).toBe(UNKNOWN);
+    expect(conditionHolds("github.event_name == 'push' && runner.os == 'macOS'", ctx)).toBe(false);
+    expect(conditionHolds("github.event_name == 'push' || contains(matrix.os, 'ubuntu')", ctx)).toBe(true);
+    expect(conditionHolds('failure()', ctx)).toBe(false);
+    const s = substitute('make CC=${{ matrix.cfg.cc }} MODE=${{ env.MODE }} TOKEN=${{ secrets.NPM_TOKEN }} SHA=${{ github.sha }}', ctx);
+    expect(s.text).toBe('make CC=gcc MODE=ci TOKEN=$NPM_TOKEN SHA=${{ github.sha }}');
+    expect(s.secrets).toEqual(['secrets.NPM_TOKEN']);
+    expect(s.unresolved).toEqual(['${{ github.sha }}']);
+  });
+
+  it('lowers confidence and asks for input when a command keeps an unresolved expression', () => {
+    const fs = fixtureRepo({
+      '.github/workflows/ci.yml': 'on: push\njobs:\n  t:\n    runs-on: ubuntu-latest\n    steps:\n      - run: ./build.sh ${{ steps.meta.outputs.version }}\n      - run: ./build.sh --plain\n',
+    });
+    const { candidates } = extractCi(fs);
+    const unresolved = find(candidates, './build.sh ${{ steps.meta.outputs.version }}');
+    expect(unresolved.needsInput).toEqual(['${{ steps.meta.outputs.version }}']);
+    expect(unresolved.confidence).toBeLessThan(find(candidates, './build.sh --plain').confidence);
+  });
+});
+
+describe('other hosted CI', () => {
+  it('GitLab: before_script and script lines, image toolchain, services, extends; deploy and manual jobs left out', () => {
+    const fs = fixtureRepo({
+      '.gitlab-ci.yml': dedent(`
+        image: node:20-bullseye
+        services:
+          - postgres:15
+          - name: redis:7
+            alias: cache
+        variables:
+          NODE_ENV: test
+        stages: [build, test, deploy]
+        .common:
+          before_script:
+            - npm ci
+        build:
+          extends: .common
+          stage: build
+          script:
+            - npm run build
+        unit:
+          extends: .common
+          stage: test
+          script:
+            - npm test -- --coverage
+        deploy_prod:
+          stage: deploy
+          script:
+            - ./deploy.sh
+        manual_job:
+          when: manual
+          script:
+            - ./dangerous.sh
+      `),
+    });
+    const { candidates, toolchains, services } = extractCi(fs);
+    expect(candidates.map((c) => [c.command, c.stage, c.source.line])).toEqual([
+      ['npm ci', 'install', 11],
+      ['npm run build', 'build', 16],
+      ['npm test -- --coverage', 'test', 21],
+    ]);
+    expect(find(candidates, 'npm ci').env).toEqual({ NODE_ENV: 'test' });
+    expect(toolchains.map((t) => [t.language, t.version])).toEqual([['node', '20']]);
+    expect(services.map((s) => s.name)).toEqual(['postgres', 'redis']);
+  });
+
+  it('Travis: language versions, services, apt addons and the phases in order', () => {
+    const fs = fixtureRepo({
+      '.travis.yml': dedent(`
+        language: python
+        python:
+          - "3.8"
+          - "3.11"
+          - "nightly"
+        services:
+          - postgresql
+          - redis-server
+        addons:
+          apt:
+            packages:
+              - libxml2-dev
+        install:
+          - pip install -r requirements.txt
+        script: pytest
+        deploy:
+          provider: pypi
+      `),
+    });
+    const { candidates, toolchains, services } = extractCi(fs);
+    expect(toolchains.map((t) => [t.language, t.version])).toEqual([['python', '3.11']]);
+    expect(services.map((s) => s.name)).toEqual(['postgres', 'redis']);
+    expect(candidates.map((c) => [c.command, c.stage])).toEqual([
+      ['apt-get install -y libxml2-dev', 'system'],
+      ['pip install -r requirements.txt', 'install'],
+      ['pytest', 'test'],
+    ]);
+  });
+
+  it('CircleCI: run steps (string and map forms), primary image toolchain, secondary images as services', () => {
+    const fs = fixtureRepo({
+      '.circleci/config.yml': dedent(`
+        version: 2.1
+        jobs:
+          test:
+            docker:
+              - image: cimg/ruby:3.3.0
+              - image: cimg/postgres:16.1
+            steps:
+              - checkout
+              - run: bundle install
+              - run:
+                  name: Run specs
+                  command: bundle exec rspec
+          publish:
+            docker:
+              - image: cimg/ruby:3.3.0
+            steps:
+              - run: gem push pkg/*.gem
+      `),
+    });
+    const { candidates, toolchains, services } = extractCi(fs);
+    expect(candidates.map((c) => [c.command, c.stage, c.source.line])).toEqual([['bundle install', 'install', 9], ['bundle exec rspec', 'test', 12]]);
+    expect(toolchains.map((t) => [t.language, t.version])).toEqual([['ruby', '3.3.0']]);
+    expect(services.map((s) => s.name)).toEqual(['postgres']);
+  });
+
+  it('Azure Pipelines: script steps and version tasks; Windows pools left out', () => {
+    const fs = fixtureRepo({
+      'azure-pipelines.yml': dedent(`
+        jobs:
+          - job: linux
+            pool:
+              vmImage: ubuntu-latest
+            steps:
+              - task: UsePythonVersion@0
+                inputs:
+                  versionSpec: '3.11'
+              - script: python -m pip install -e .
+                displayName: Install
+              - bash: python -m pytest
+                displayName: Test
+          - job: windows
+            pool:
+              vmImage: windows-latest
+            steps:
+              - script: build.cmd
+      `),
+    });
+    const { candidates, toolchains } = extractCi(fs);
+    expect(candidates.map((c) => [c.command, c.stage])).toEqual([['python -m pip install -e .', 'install'], ['python -m pytest', 'test']]);
+    expect(toolchains.map((t) => [t.language, t.version])).toEqual([['python', '3.11']]);
+  });
+});
+
+describe('tox, nox, Makefile, Dockerfile, devcontainer', () => {
+  it('tox.ini: `tox -e py`, the default testenv deps and commands, factor-only lines left out', () => {
+    const fs = fixtureRepo({
+      'tox.ini': dedent(`
+        [tox]
+        envlist = py39, py312, lint
+
+        [testenv]
+        deps =
+            pytest>=7
+            -r requirements-dev.txt
+            lint: ruff
+        commands =
+            pytest {posargs:tests} --basetemp={envtmpdir}
+            lint: ruff check src
+      `),
+    });
+    const { candidates } = extractCi(fs);
+    expect(candidates.map((c) => [c.command, c.stage, c.source.line])).toEqual([
+      ['tox -e py', 'test', 4],
+      ["python -m pip install 'pytest>=7' -r requirements-dev.txt", 'install', 5],
+      ['pytest tests --basetemp={envtmpdir}', 'test', 10],
+    ]);
+    expect(find(candidates, 'tox -e py').context).toBe('envlist: py39, py312, lint');
+  });
+
+  it('tox configuration inside pyproject.toml (legacy_tox_ini) keeps real line numbers', () => {
+    const fs = fixtureRepo({
+      'pyproject.toml': '[project]\nname = "x"\n\n[tool.tox]\nlegacy_tox_ini = """\n[tox]\nenvlist = py\n\n[testenv]\ncommands = pytest -q\n"""\n',
+    });
+    const { candidates } = extractCi(fs);
+    expect(candidates.map((c) => [c.command, c.source.file, c.source.line])).toEqual([['tox -e py', 'pyproject.toml', 9], ['pytest -q', 'pyproject.toml', 10]]);
+  });
+
+  it('noxfile.py: `nox -s` per session, name= overriding, lint weaker than tests, release sessions left out', () => {
+    const fs = fixtureRepo({
+      'noxfile.py': dedent(`
+        import nox
+
+        @nox.session(python=["3.11", "3.12"])
+        def tests(session):
+            session.install(".[test]")
+            session.run("pytest")
+
+        @nox.session(
+            name="lint",
+            reuse_venv=True,
+        )
+        def run_linters(session):
+            session.run("ruff", "check")
+
+        @nox.session
+        def release(session):
+            pass
+      `),
+    });
+    const { candidates } = extractCi(fs);
+    expect(candidates.map((c) => [c.command, c.source.line])).toEqual([['nox -s tests', 3], ['nox -s lint', 8]]);
+    expect(find(candidates, 'nox -s lint').confidence).toBeLessThan(find(candidates, 'nox -s tests').confidence);
+  });
+
+  it('Makefile: standard targets as `make <target>`; assignments with colons are not targets; .PHONY known', () => {
+    const text = dedent(`
+      .PHONY: all test lint install
+      URL := http://example.com:8080
+      FLAGS = -a:b
+      all: build
+      build: deps
+      \tgo build -o bin/app ./cmd/app
+      test:
+      \tgo test ./... \\
+      \t  -race
+      lint:
+      \tgolangci-lint run
+      install:
+      \tcp bin/app /usr/local/bin/
+      %.o: %.c
+      \t$(CC) -c $<
+      help:
+      \t@echo help
+    `);
+    const parsed = parseMakefile(text);
+    expect(parsed.targets.map((t) => t.name)).toEqual(['all', 'build', 'test', 'lint', 'install', 'help']);
+    expect(parsed.targets.find((t) => t.name === 'test')?.phony).toBe(true);
+    const fs = fixtureRepo({ Makefile: text });
+    const { candidates } = extractCi(fs);
+    expect(candidates.map((c) => [c.command, c.stage, c.source.line])).toEqual([
+      ['make all', 'build', 4], ['make build', 'build', 5], ['make test', 'test', 7], ['make lint', 'test', 10], ['make install', 'build', 12],
+    ]);
+    // System-wide `make install` and lint are weak evidence.
+    expect(find(candidates, 'make install').confidence).toBeLessThan(find(candidates, 'make test').confidence);
+    expect(find(candidates, 'make lint').confidence).toBeLessThan(find(candidates, 'make test').confidence);
+  });
+
+  it('Dockerfile: RUN joined over continuations, apt-get parts as system, housekeeping dropped, FROM as toolchain, cwd mapped', () => {
+    const fs = fixtureRepo({
+      Dockerfile: dedent(`
+        # syntax=docker/dockerfile:1
+        ARG NODE_VERSION=20
+        FROM node:\${NODE_VERSION}-bookworm-slim AS build
+        RUN apt-get update \\
+            # build tools for native modules
+            && apt-get install -y --no-install-recommends python3 make g++ \\
+            && rm -rf /var/lib/apt/lists/*
+        WORKDIR /app
+        COPY package.json package-lock.json ./
+        RUN --mount=type=cache,target=/root/.npm npm ci
+        COPY . .
+        ENV NODE_ENV=production PATH=/app/node_modules/.bin:$PATH
+        RUN npm run build && npm prune --omit=dev
+        WORKDIR /app/packages/server
+        RUN npm run compile
+        RUN useradd -m app && chown -R app /app
+        CMD ["node", "dist/index.js"]
+      `),
+    });
+    const { candidates, toolchains } = extractCi(fs);
+    expect(toolchains.map((t) => [t.language, t.version, t.source.line])).toEqual([['node', '20', 3]]);
+    expect(candidates.map((c) => [c.command, c.stage, c.source.line, c.cwd])).toEqual([
+      ['apt-get update && apt-get install -y --no-install-recommends python3 make g++', 'system', 4, undefined],
+      ['npm ci', 'install', 10, undefined],
+      ['npm run build && npm prune --omit=dev', 'build', 13, undefined],
+      ['npm run compile', 'build', 15, 'packages/server'],
+      ['node dist/index.js', 'run', 17, undefined],
+    ]);
+    expect(find(candidates, 'npm run build && npm prune --omit=dev').env).toEqual({ NODE_ENV: 'production' });
+  });
+
+  it('devcontainer.json with comments and trailing commas: string, array and object commands; image and features', () => {
+    const fs = fixtureRepo({
+      '.devcontainer/devcontainer.json': dedent(`
+        {
+          // Python dev container
+          "name": "dev",
+          "image": "mcr.microsoft.com/devcontainers/python:3.12-bookworm",
+          "features": {
+            "ghcr.io/devcontainers/features/node:1": { "version": "20" },
+          },
+          "onCreateCommand": ["pip", "install", "-e", ".[dev]"],
+          "postCreateCommand": {
+            "hooks": "pre-commit install",
+            "frontend": "cd web && npm ci", /* the UI */
+          },
+          "updateContentCommand": "make deps",
+        }
+      `),
+    });
+    const { candidates, toolchains } = extractCi(fs);
+    expect(candidates.map((c) => [c.command, c.source.line, c.source.detail])).toEqual([
+      ["pip install -e '.[dev]'", 8, 'devcontainer:onCreateCommand'],
+      ['make deps', 13, 'devcontainer:updateContentCommand'],
+      ['pre-commit install', 10, 'devcontainer:postCreateCommand/hooks'],
+      ['cd web && npm ci', 11, 'devcontainer:postCreateCommand/frontend'],
+    ]);
+    expect(Object.fromEntries(toolchains.map((t) => [t.language, t.version]))).toEqual({ python: '3.12', node: '20' });
+  });
+
+  it('devcontainer.json that is not JSON: a warning naming the file', () => {
+    const fs = fixtureRepo({ '.devcontainer/devcontainer.json': '{ "postCreateCommand": ', Makefile: 'check:\n\ttrue\n' });
+    const { candidates, warnings } = extractCi(fs);
+    expect(cmds(candidates)).toEqual(['make check']);
+    expect(warnings.some((w) => w.startsWith('.devcontainer/devcontainer.json is not valid JSON'))).toBe(true);
+  });
+});
+
+describe('whole repositories', () => {
+  it('finds the instructions when they exist only in CI (the README has none)', () => {
+    const fs = fixtureRepo({
+      'README.md': '# Tool\n\nA tool that does things. See the website.\n',
+      'Cargo.toml': '[package]\nname = "tool"\n',
+      '.github/workflows/rust.yml': 'on: [push]\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      - name: Build\n        run: cargo build --verbose\n      - name: Run tests\n        run: cargo test --verbose\n',
+    });
+    expect(extractDocs(fs).candidates).toEqual([]);
+    const { candidates } = extractCi(fs);
+    expect(candidates.map((c) => [c.command, c.stage, c.source.line])).toEqual([['cargo build --verbose', 'build', 8], ['cargo test --verbose', 'test', 10]]);
+  });
+
+  it('dedupes the same command from several jobs, keeping the strongest source', () => {
+    const fs = fixtureRepo({
+      '.github/workflows/a.yml': 'on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: make test\n  b:\n    runs-on: ubuntu-latest\n    steps:\n      - run: make test\n',
+      Makefile: 'test:\n\tpytest\n',
+    });
+    const { candidates } = extractCi(fs);
+    expect(candidates.filter((c) => c.command === 'make test')).toHaveLength(1);
+    expect(find(candidates, 'make test').source.file).toBe('.github/workflows/a.yml');
+  });
+
+  it('returns empty findings for a repository without any CI or build files', () => {
+    expect(extractCi(fixtureRepo({ 'README.md': '# x\n' }))).toEqual({ candidates: [], toolchains: [], services: [], warnings: [] });
+  });
+
+  it('CiExtractionAgent answers ci.extract', async () => {
+    const fs = fixtureRepo({ Makefile: 'test:\n\tgo test ./...\n' });
+    const agent = new CiExtractionAgent();
+    expect(agent.registration().capabilities.map((c) => c.name)).toEqual(['ci.extract']);
+    const msg = { message_id: 'm1', timestamp: new Date().toISOString(), from_agent: 'test', to_agent: agent.id, message_type: 'ci.extract', content: { root: fs.root }, priority: 'normal' as const, requires_response: true };
+    const result = await agent.handle(msg, {});
+    expect(cmds(result.candidates as CandidateStep[])).toEqual(['make test']);
+    await expect(agent.handle({ ...msg, content: { root: 42 } }, {})).rejects.toMatchObject({ code: 'BAD_INPUT' });
+  });
+});
