@@ -1,15 +1,16 @@
 /**
  * The shell parser: mvdan/sh compiled to JavaScript (the `mvdan-sh` package, GopherJS). Chosen
- * over `sh-syntax` (the same parser compiled to WASM) because sh-syntax is asynchronous and its
- * JSON AST drops the command nodes' concrete types, so it cannot be walked; mvdan-sh gives the
- * full typed tree synchronously (~0.1 ms per command).
+ * over `sh-syntax` (the same parser compiled to WASM) because sh-syntax is asynchronous, builds
+ * a new WASM instance per call, and its JSON AST drops the command nodes' concrete types, so it
+ * cannot be walked; mvdan-sh gives the full typed tree synchronously. The tree is copied into
+ * plain objects (ast.ts) right after parsing.
  */
 import { createRequire } from 'node:module';
 import type * as Sh from 'mvdan-sh';
+import { NovaError } from '../../errors.js';
+import { fromGo, internal, type BinaryCmd, type CallExpr, type File, type ParamExp, type ProcSubst } from './ast.js';
 
 type ShModule = typeof Sh;
-export type ShNode = Sh.Node;
-export type { Sh };
 
 let shModule: ShModule | undefined;
 let parser: Sh.Parser | undefined;
@@ -20,7 +21,6 @@ export interface Operators {
   clbOut: number; hdoc: number; dashHdoc: number; wordHdoc: number; rdrAll: number; appAll: number;
   andStmt: number; orStmt: number; pipe: number; pipeAll: number;
   cmdIn: number; cmdOut: number;
-  // parameter expansion operators
   alternateUnset: number; alternateUnsetOrNull: number; defaultUnset: number; defaultUnsetOrNull: number;
   errorUnset: number; errorUnsetOrNull: number; assignUnset: number; assignUnsetOrNull: number;
 }
@@ -34,26 +34,17 @@ function load(): ShModule {
   return shModule;
 }
 
-export function syntax(): ShModule['syntax'] {
-  return load().syntax;
+function rawParse(p: Sh.Parser, src: string): File {
+  return fromGo(internal(p.Parse(src, ''))) as File;
 }
 
-function calibrate(): Operators {
-  const sx = syntax();
-  const p = sx.NewParser();
-  const redirOp = (src: string): number => {
-    const st = p.Parse(src, '').Stmts[0]!;
-    return st.Redirs[st.Redirs.length - 1]!.Op as number;
-  };
-  const binOp = (src: string): number => (p.Parse(src, '').Stmts[0]!.Cmd as Sh.BinaryCmd).Op as number;
-  const procOp = (src: string): number => {
-    const call = p.Parse(src, '').Stmts[0]!.Cmd as Sh.CallExpr;
-    return (call.Args[1]!.Parts[0] as Sh.ProcSubst).Op as number;
-  };
-  const expOp = (src: string): number => {
-    const call = p.Parse(src, '').Stmts[0]!.Cmd as Sh.CallExpr;
-    return (call.Args[1]!.Parts[0] as Sh.ParamExp).Exp!.Op as number;
-  };
+function calibrate(p: Sh.Parser): Operators {
+  const first = (src: string) => rawParse(p, src).Stmts[0]!;
+  const redirOp = (src: string): number => { const st = first(src); return st.Redirs[st.Redirs.length - 1]!.Op; };
+  const binOp = (src: string): number => (first(src).Cmd as BinaryCmd).Op;
+  const part = (src: string) => (first(src).Cmd as CallExpr).Args[1]!.Parts[0]!;
+  const procOp = (src: string): number => (part(src) as ProcSubst).Op;
+  const expOp = (src: string): number => (part(src) as ParamExp).Exp!.Op;
   return {
     rdrOut: redirOp('a > b'), appOut: redirOp('a >> b'), rdrIn: redirOp('a < b'), rdrInOut: redirOp('a <> b'),
     dplIn: redirOp('a <&3'), dplOut: redirOp('a >&2'), clbOut: redirOp('a >| b'), hdoc: redirOp('a <<E\nx\nE\n'),
@@ -67,12 +58,28 @@ function calibrate(): Operators {
   };
 }
 
-/** Load the parser and learn its operator numbers. Synchronous; safe to call many times. */
+/** Check that the GopherJS value layout is the one ast.ts reads (it is not a public API). */
+function checkLayout(p: Sh.Parser): void {
+  const f = rawParse(p, 'a "b$c" | d > e');
+  const bc = f?.Stmts?.[0]?.Cmd as BinaryCmd | undefined;
+  const call = bc?.X?.Cmd as CallExpr | undefined;
+  const ok = bc?.type === 'BinaryCmd' && call?.type === 'CallExpr' && call.Args[1]?.Parts[0]?.type === 'DblQuoted'
+    && bc.Y?.Redirs[0]?.type === 'Redirect' && call.Args[0]?.Parts[0]?.type === 'Lit' && (call.Args[0].Parts[0] as { ValuePos?: number }).ValuePos === 0;
+  if (!ok) {
+    throw new NovaError('INTERNAL', 'the installed mvdan-sh package has an unexpected internal layout', {
+      hint: 'install the pinned version: npm install mvdan-sh@0.10.1',
+    });
+  }
+}
+
+/** Load the parser, check it, and learn its operator numbers. Synchronous; safe to call often. */
 export function initParser(): void {
   if (parser) return;
-  const sx = syntax();
-  ops = calibrate();
-  parser = sx.NewParser(sx.KeepComments(false), sx.Variant(sx.LangBash));
+  const sx = load().syntax;
+  const p = sx.NewParser(sx.KeepComments(false), sx.Variant(sx.LangBash));
+  checkLayout(p);
+  ops = calibrate(p);
+  parser = p;
 }
 
 export function operators(): Operators {
@@ -80,20 +87,18 @@ export function operators(): Operators {
   return ops!;
 }
 
-export function nodeType(node: ShNode): string {
-  return syntax().NodeType(node);
-}
-
-export type ParseOutcome = { ok: true; file: Sh.File } | { ok: false; error: string };
+export type ParseOutcome = { ok: true; file: File } | { ok: false; error: string };
 
 /** Parse bash text. Never throws for bad input: the parser's message comes back instead. */
 export function parseShell(text: string): ParseOutcome {
   initParser();
+  let raw: unknown;
   try {
-    return { ok: true, file: parser!.Parse(text, '') };
+    raw = parser!.Parse(text, '');
   } catch (e) {
     return { ok: false, error: parseErrorMessage(e) };
   }
+  return { ok: true, file: fromGo(internal(raw)) as File };
 }
 
 function parseErrorMessage(e: unknown): string {
@@ -101,9 +106,4 @@ function parseErrorMessage(e: unknown): string {
     return String((e as { Error: () => string }).Error());
   }
   return e instanceof Error ? e.message : String(e);
-}
-
-/** Byte offset (Go strings are UTF-8) of a position. */
-export function offsetOf(pos: Sh.Pos): number {
-  return pos.Offset();
 }

@@ -67,7 +67,8 @@ export function validateInState(command: string, ctx: ValidationContext, state: 
   const rewrites: Rewrite[] = [];
   const commands: string[] = [];
   let network = false;
-  const downloadedBefore = new Set(st.downloaded);
+  // files downloaded by earlier steps or earlier in this command (st.downloaded grows as we walk)
+  const downloaded = st.downloaded;
 
   for (const rec of walk.records) {
     const u = unwrap(rec.argv);
@@ -76,7 +77,7 @@ export function validateInState(command: string, ctx: ValidationContext, state: 
     }
     const input = { rec, u, ctx, workspace: st.workspace };
     for (const rule of COMMAND_RULES) findings.push(...rule(input));
-    findings.push(...substitutionCodeRule(rec), ...senderSecretRule(rec, st.workspace), ...downloadedRunRule(rec, new Set([...downloadedBefore, ...st.downloaded])));
+    findings.push(...substitutionCodeRule(rec), ...senderSecretRule(rec, st.workspace), ...downloadedRunRule(rec, downloaded));
     if (needsNetwork(u)) network = true;
     if (!rec.inSubst && !rec.inFunction) {
       const s = suggestFor(rec, u, ctx);

@@ -4,8 +4,9 @@
  * (`cd`, assignments, `export`, `source venv/bin/activate`) are applied as the shell would, so
  * later commands are judged with the directory and variables they will really see.
  */
-import type { Sh, ShNode } from './parser.js';
-import { nodeType, operators, parseShell, syntax } from './parser.js';
+import type * as A from './ast.js';
+import { endOf, posOf, walkNodes } from './ast.js';
+import { operators, parseShell } from './parser.js';
 import { forkState, type ShellState } from './state.js';
 import { resolveSingle, resolveWord, type ResolvedWord, type SubstInfo, type WordHooks } from './words.js';
 import { applyEffects } from './effects.js';
@@ -82,11 +83,14 @@ export class Walker {
     if (parentResult) this.result = parentResult;
   }
 
-  source(node: ShNode): string {
-    return this.src.subarray(node.Pos().Offset(), node.End().Offset()).toString('utf8');
+  source(node: A.Node): string {
+    const s = posOf(node);
+    const e = endOf(node);
+    if (s < 0 || e < s) return '';
+    return this.src.subarray(s, e).toString('utf8');
   }
 
-  walkFile(file: Sh.File, state: ShellState): void {
+  walkFile(file: A.File, state: ShellState): void {
     this.walkStmts(file.Stmts, state, { inSubst: false, background: false, inFunction: false });
   }
 
@@ -110,18 +114,18 @@ export class Walker {
     };
   }
 
-  walkStmts(stmts: (Sh.Stmt | null)[], state: ShellState, flags: Flags): void {
+  walkStmts(stmts: A.Stmt[], state: ShellState, flags: Flags): void {
     for (const s of stmts) if (s) this.walkStmt(s, state, flags);
   }
 
-  private walkStmt(stmt: Sh.Stmt, state: ShellState, flags: Flags): void {
+  private walkStmt(stmt: A.Stmt, state: ShellState, flags: Flags): void {
     const f = stmt.Background ? { ...flags, background: true } : flags;
     const cmd = stmt.Cmd;
     if (!cmd) return;
-    const redirs = stmt.Redirs.filter((r): r is Sh.Redirect => !!r);
-    const kind = nodeType(cmd);
+    const redirs = stmt.Redirs;
+    const kind = cmd.type;
     if (kind === 'CallExpr') {
-      this.walkCall(cmd as Sh.CallExpr, redirs, state, f, stmt);
+      this.walkCall(cmd as A.CallExpr, redirs, state, f, stmt);
       return;
     }
     if (redirs.length) {
@@ -131,13 +135,13 @@ export class Walker {
     this.walkCompound(cmd, kind, state, f);
   }
 
-  private walkCompound(cmd: ShNode, kind: string, state: ShellState, f: Flags): void {
+  private walkCompound(cmd: A.Node, kind: string, state: ShellState, f: Flags): void {
     switch (kind) {
       case 'BinaryCmd': {
-        const bc = cmd as Sh.BinaryCmd;
-        const op = bc.Op as number;
+        const bc = cmd as A.BinaryCmd;
+        const op = bc.Op;
         if (op === operators().pipe || op === operators().pipeAll) {
-          const stageStmts: Sh.Stmt[] = [];
+          const stageStmts: A.Stmt[] = [];
           flattenPipe(bc, stageStmts);
           const stages = stageStmts.map((s) => this.collect(() => this.walkStmt(s, forkState(state), f)));
           this.result.pipelines.push(stages);
@@ -148,13 +152,13 @@ export class Walker {
         return;
       }
       case 'Subshell':
-        this.walkStmts((cmd as Sh.Subshell).Stmts, forkState(state), f);
+        this.walkStmts((cmd as A.Subshell).Stmts, forkState(state), f);
         return;
       case 'Block':
-        this.walkStmts((cmd as Sh.Block).Stmts, state, f);
+        this.walkStmts((cmd as A.Block).Stmts, state, f);
         return;
       case 'IfClause': {
-        let ic: Sh.IfClause | null = cmd as Sh.IfClause;
+        let ic: A.IfClause | null = cmd as A.IfClause;
         while (ic) {
           this.walkStmts(ic.Cond, state, f);
           this.walkStmts(ic.Then, state, f);
@@ -163,15 +167,15 @@ export class Walker {
         return;
       }
       case 'WhileClause': {
-        const wc = cmd as Sh.WhileClause;
+        const wc = cmd as A.WhileClause;
         this.walkStmts(wc.Cond, state, f);
         this.walkStmts(wc.Do, state, f);
         return;
       }
       case 'ForClause': {
-        const fc = cmd as Sh.ForClause;
-        if (nodeType(fc.Loop) === 'WordIter') {
-          const wi = fc.Loop as Sh.WordIter;
+        const fc = cmd as A.ForClause;
+        if (fc.Loop?.type === 'WordIter') {
+          const wi = fc.Loop as A.WordIter;
           const h = this.hooks(state, f);
           const items: ResolvedWord[] = [];
           for (const w of wi.Items) if (w) items.push(...resolveWord(w, h));
@@ -187,13 +191,13 @@ export class Walker {
         return;
       }
       case 'CaseClause': {
-        const cc = cmd as Sh.CaseClause;
+        const cc = cmd as A.CaseClause;
         if (cc.Word) resolveWord(cc.Word, this.hooks(state, f));
         for (const item of cc.Items) if (item) this.walkStmts(item.Stmts, state, f);
         return;
       }
       case 'FuncDecl': {
-        const fd = cmd as Sh.FuncDecl;
+        const fd = cmd as A.FuncDecl;
         const name = fd.Name?.Value ?? '';
         state.functions.add(name);
         if (fd.Body && isForkBomb(fd.Body, name)) {
@@ -203,7 +207,7 @@ export class Walker {
         return;
       }
       case 'DeclClause': {
-        const dc = cmd as Sh.DeclClause;
+        const dc = cmd as A.DeclClause;
         const variant = dc.Variant?.Value ?? 'declare';
         const h = this.hooks(state, f);
         const assigns: CmdRecord['assigns'] = [];
@@ -225,12 +229,12 @@ export class Walker {
         return;
       }
       case 'TimeClause': {
-        const tc = cmd as Sh.TimeClause;
+        const tc = cmd as A.TimeClause;
         if (tc.Stmt) this.walkStmt(tc.Stmt, state, f);
         return;
       }
       case 'CoprocClause': {
-        const cc = cmd as Sh.CoprocClause;
+        const cc = cmd as A.CoprocClause;
         if (cc.Stmt) this.walkStmt(cc.Stmt, forkState(state), f);
         return;
       }
@@ -240,21 +244,19 @@ export class Walker {
     }
   }
 
-  private walkNestedSubsts(node: ShNode, state: ShellState, f: Flags): void {
-    const found: ShNode[] = [];
-    syntax().Walk(node, (n) => {
-      if (!n) return true;
-      const t = nodeType(n);
-      if (t === 'CmdSubst' || t === 'ProcSubst') { found.push(n); return false; }
+  private walkNestedSubsts(node: A.Node, state: ShellState, f: Flags): void {
+    const found: A.Node[] = [];
+    walkNodes(node, (n) => {
+      if (n.type === 'CmdSubst' || n.type === 'ProcSubst') { found.push(n); return false; }
       return true;
     });
     for (const n of found) {
-      const stmts = (n as Sh.CmdSubst).Stmts;
+      const stmts = (n as A.CmdSubst).Stmts;
       this.collect(() => this.walkStmts(stmts, forkState(state), { ...f, inSubst: true }));
     }
   }
 
-  private walkCall(call: Sh.CallExpr, redirNodes: Sh.Redirect[], state: ShellState, f: Flags, stmt: Sh.Stmt): void {
+  private walkCall(call: A.CallExpr, redirNodes: A.Redirect[], state: ShellState, f: Flags, stmt: A.Stmt): void {
     const h = this.hooks(state, f);
     const assigns: CmdRecord['assigns'] = [];
     for (const a of call.Assigns) {
@@ -286,11 +288,11 @@ export class Walker {
     inner.walkStmts(parsed.file.Stmts, code.sameShell ? state : forkState(state), f);
   }
 
-  private resolveRedirs(redirs: Sh.Redirect[], state: ShellState, f: Flags): RedirRecord[] {
+  private resolveRedirs(redirs: A.Redirect[], state: ShellState, f: Flags): RedirRecord[] {
     const ops = operators();
     const h = this.hooks(state, f);
     return redirs.map((r) => {
-      const op = r.Op as number;
+      const op = r.Op;
       const target = r.Word ? resolveSingle(r.Word, h) : null;
       const fd = r.N?.Value;
       let kind: RedirKind;
@@ -311,24 +313,24 @@ export class Walker {
     });
   }
 
-  private record(argv: ResolvedWord[], assigns: CmdRecord['assigns'], redirs: RedirRecord[], state: ShellState, f: Flags, stmt?: Sh.Stmt, node?: ShNode): CmdRecord {
+  private record(argv: ResolvedWord[], assigns: CmdRecord['assigns'], redirs: RedirRecord[], state: ShellState, f: Flags, stmt?: A.Stmt, node?: A.Node): CmdRecord {
     const n = node ?? stmt!;
     const rec: CmdRecord = {
       argv, assigns, redirs, cwd: state.cwd, venv: state.venv, inSubst: f.inSubst, background: f.background,
       depth: this.depth, source: this.source(n), inFunction: f.inFunction,
     };
-    if (this.depth === 0 && n) rec.range = [n.Pos().Offset(), n.End().Offset()];
+    if (this.depth === 0 && n) { const s = posOf(n); const e = endOf(n); if (s >= 0 && e >= s) rec.range = [s, e]; }
     return rec;
   }
 }
 
-function flattenPipe(bc: Sh.BinaryCmd, out: Sh.Stmt[]): void {
+function flattenPipe(bc: A.BinaryCmd, out: A.Stmt[]): void {
   const ops = operators();
   for (const side of [bc.X, bc.Y]) {
     if (!side) continue;
     const c = side.Cmd;
-    if (c && nodeType(c) === 'BinaryCmd' && !side.Redirs.length && !side.Background
-      && [ops.pipe, ops.pipeAll].includes((c as Sh.BinaryCmd).Op as number)) flattenPipe(c as Sh.BinaryCmd, out);
+    if (c && c.type === 'BinaryCmd' && !side.Redirs.length && !side.Background
+      && [ops.pipe, ops.pipeAll].includes((c as A.BinaryCmd).Op)) flattenPipe(c as A.BinaryCmd, out);
     else out.push(side);
   }
 }
@@ -383,29 +385,29 @@ export function baseName(p: string): string {
 }
 
 /** A function that starts itself in a pipeline or in the background: `:(){ :|:& };:`. */
-function isForkBomb(body: Sh.Stmt, name: string): boolean {
+function isForkBomb(body: A.Stmt, name: string): boolean {
   const ops = operators();
   let bomb = false;
-  const visit = (stmt: Sh.Stmt | null, piped: boolean): void => {
+  const visit = (stmt: A.Stmt | null, piped: boolean): void => {
     if (!stmt || bomb) return;
     const bg = piped || stmt.Background;
     const c = stmt.Cmd;
     if (!c) return;
-    const t = nodeType(c);
+    const t = c.type;
     if (t === 'CallExpr') {
-      const a0 = (c as Sh.CallExpr).Args[0];
-      if (a0 && a0.Lit() === name && bg) bomb = true;
+      const a0 = (c as A.CallExpr).Args[0];
+      if (a0 && a0.Parts.length === 1 && (a0.Parts[0] as A.Lit).Value === name && bg) bomb = true;
     } else if (t === 'BinaryCmd') {
-      const bc = c as Sh.BinaryCmd;
-      const isPipe = [ops.pipe, ops.pipeAll].includes(bc.Op as number);
+      const bc = c as A.BinaryCmd;
+      const isPipe = [ops.pipe, ops.pipeAll].includes(bc.Op);
       visit(bc.X, bg || isPipe);
       visit(bc.Y, bg || isPipe);
     } else if (t === 'Block' || t === 'Subshell') {
-      for (const s of (c as Sh.Block).Stmts) visit(s, bg);
+      for (const s of (c as A.Block).Stmts) visit(s, bg);
     } else if (t === 'WhileClause' || t === 'ForClause') {
-      for (const s of (c as Sh.WhileClause).Do) visit(s, bg);
+      for (const s of (c as A.WhileClause).Do) visit(s, bg);
     } else if (t === 'IfClause') {
-      for (const s of (c as Sh.IfClause).Then) visit(s, bg);
+      for (const s of (c as A.IfClause).Then) visit(s, bg);
     }
   };
   visit(body, false);

@@ -3,8 +3,8 @@
  * expanded, brace expansion done. Unknown parts are tracked rather than guessed, so rules can
  * tell "deletes build/" from "deletes whatever $DIR is" from "deletes /… if $DIR is empty".
  */
-import type { Sh, ShNode } from './parser.js';
-import { nodeType, operators, syntax } from './parser.js';
+import type { DblQuoted, CmdSubst, Lit, Node, ParamExp, ProcSubst, SglQuoted, Stmt, Word } from './ast.js';
+import { operators } from './parser.js';
 import { HOME, type ShellState } from './state.js';
 import type { CmdRecord } from './walker.js';
 
@@ -36,9 +36,9 @@ export interface ResolvedWord {
 
 export interface WordHooks {
   state: ShellState;
-  source(node: ShNode): string;
+  source(node: Node): string;
   /** Analyse statements of a substitution; returns the simple commands found. */
-  subst(stmts: (Sh.Stmt | null)[], kind: SubstInfo['kind']): CmdRecord[];
+  subst(stmts: Stmt[], kind: SubstInfo['kind']): CmdRecord[];
 }
 
 const MAX_BRACE_WORDS = 16;
@@ -55,42 +55,85 @@ interface Acc {
 }
 
 /** Resolve one word; brace expansion may turn it into several. */
-export function resolveWord(word: Sh.Word, hooks: WordHooks): ResolvedWord[] {
+export function resolveWord(word: Word, hooks: WordHooks): ResolvedWord[] {
   const source = hooks.source(word);
-  const variants = needsBraceSplit(word) ? expandBraces(syntax().SplitBraces(word).Parts) : [word.Parts];
-  return variants.map((parts) => {
+  return expandBraces(word.Parts).map((parts) => {
     const acc: Acc = { text: '', known: true, knownPrefix: '', vars: [], substs: [], glob: false };
     resolveParts(parts, hooks, acc, false, true);
     return { ...acc, source };
   });
 }
 
-/** Resolve and join: for places where one value is wanted (assignments, redirect targets). */
-export function resolveSingle(word: Sh.Word, hooks: WordHooks): ResolvedWord {
-  const all = resolveWord(word, hooks);
-  return all[0]!;
+/** Resolve without brace expansion: for places where one value is wanted (assignments, redirect targets). */
+export function resolveSingle(word: Word, hooks: WordHooks): ResolvedWord {
+  const acc: Acc = { text: '', known: true, knownPrefix: '', vars: [], substs: [], glob: false };
+  resolveParts(word.Parts, hooks, acc, false, true);
+  return { ...acc, source: hooks.source(word) };
 }
 
-function needsBraceSplit(word: Sh.Word): boolean {
-  return word.Parts.some((p) => nodeType(p) === 'Lit' && (p as Sh.Lit).Value.includes('{'));
-}
-
-function expandBraces(parts: ShNode[]): ShNode[][] {
-  let combos: ShNode[][] = [[]];
+/**
+ * Bash brace expansion on unquoted literal parts: `/{usr,etc}` → `/usr`, `/etc`; `x{1..3}`.
+ * Each variant is a list of parts, with expanded literals as new Lit nodes.
+ */
+function expandBraces(parts: Node[]): Node[][] {
+  let combos: Node[][] = [[]];
   for (const part of parts) {
-    if (nodeType(part) !== 'BraceExp') {
-      combos.forEach((c) => c.push(part));
-      continue;
-    }
-    const be = part as unknown as { Sequence: boolean; Elems: (Sh.Word | null)[] };
-    const alternatives: ShNode[][] = [];
-    for (const e of be.Elems) if (e) alternatives.push(...expandBraces(e.Parts));
-    const next: ShNode[][] = [];
-    for (const c of combos) for (const a of alternatives) next.push([...c, ...a]);
+    const alts = part.type === 'Lit' ? braceAlternatives((part as Lit).Value) : undefined;
+    if (!alts) { combos.forEach((c) => c.push(part)); continue; }
+    const lit = part as Lit;
+    const next: Node[][] = [];
+    for (const c of combos) for (const a of alts) next.push([...c, { ...lit, Value: a } as Lit]);
     if (next.length > MAX_BRACE_WORDS) return [parts];
     combos = next;
   }
   return combos;
+}
+
+function braceAlternatives(v: string): string[] | undefined {
+  const open = findUnescaped(v, '{', 0);
+  if (open < 0) return undefined;
+  let depth = 0;
+  let close = -1;
+  const commas: number[] = [];
+  for (let i = open; i < v.length; i++) {
+    const ch = v[i];
+    if (ch === '\\') { i++; continue; }
+    if (ch === '{') depth++;
+    else if (ch === '}') { depth--; if (depth === 0) { close = i; break; } }
+    else if (ch === ',' && depth === 1) commas.push(i);
+  }
+  if (close < 0) return undefined;
+  const pre = v.slice(0, open);
+  const post = v.slice(close + 1);
+  const inner = v.slice(open + 1, close);
+  let items: string[];
+  const seq = /^(-?\d+)\.\.(-?\d+)$/.exec(inner) ?? /^([a-zA-Z])\.\.([a-zA-Z])$/.exec(inner);
+  if (commas.length) {
+    items = [];
+    let start = open + 1;
+    for (const c of [...commas, close]) { items.push(v.slice(start, c)); start = c + 1; }
+  } else if (seq) {
+    const num = /\d/.test(seq[1]!);
+    const a = num ? Number(seq[1]) : seq[1]!.charCodeAt(0);
+    const b = num ? Number(seq[2]) : seq[2]!.charCodeAt(0);
+    if (Math.abs(b - a) >= MAX_BRACE_WORDS) return undefined;
+    items = [];
+    for (let i = a; a <= b ? i <= b : i >= b; i += a <= b ? 1 : -1) items.push(num ? String(i) : String.fromCharCode(i));
+  } else {
+    const rest = braceAlternatives(post);
+    return rest ? rest.map((r) => v.slice(0, close + 1) + r) : undefined;
+  }
+  const out: string[] = [];
+  for (const it of items) for (const tail of braceAlternatives(it + post) ?? [it + post]) out.push(pre + tail);
+  return out.length > MAX_BRACE_WORDS ? undefined : out;
+}
+
+function findUnescaped(v: string, ch: string, from: number): number {
+  for (let i = from; i < v.length; i++) {
+    if (v[i] === '\\') { i++; continue; }
+    if (v[i] === ch) return i;
+  }
+  return -1;
 }
 
 function append(acc: Acc, text: string): void {
@@ -103,12 +146,12 @@ function markUnknown(acc: Acc, atStart: boolean, varName?: string): void {
   acc.known = false;
 }
 
-function resolveParts(parts: ShNode[], hooks: WordHooks, acc: Acc, quoted: boolean, wordStart: boolean): void {
+function resolveParts(parts: Node[], hooks: WordHooks, acc: Acc, quoted: boolean, wordStart: boolean): void {
   parts.forEach((part, i) => {
     const atStart = wordStart && i === 0 && acc.text === '';
-    switch (nodeType(part)) {
+    switch (part.type) {
       case 'Lit': {
-        let v = (part as Sh.Lit).Value;
+        let v = (part as Lit).Value;
         if (!quoted) {
           if (atStart && v.startsWith('~')) {
             const slash = v.indexOf('/');
@@ -125,18 +168,18 @@ function resolveParts(parts: ShNode[], hooks: WordHooks, acc: Acc, quoted: boole
         break;
       }
       case 'SglQuoted': {
-        const sq = part as Sh.SglQuoted;
+        const sq = part as SglQuoted;
         append(acc, sq.Dollar ? ansiC(sq.Value) : sq.Value);
         break;
       }
       case 'DblQuoted':
-        resolveParts((part as Sh.DblQuoted).Parts, hooks, acc, true, atStart);
+        resolveParts((part as DblQuoted).Parts, hooks, acc, true, atStart);
         break;
       case 'ParamExp':
-        resolveParam(part as Sh.ParamExp, hooks, acc, atStart);
+        resolveParam(part as ParamExp, hooks, acc, atStart);
         break;
       case 'CmdSubst': {
-        const cs = part as Sh.CmdSubst;
+        const cs = part as CmdSubst;
         const records = hooks.subst(cs.Stmts, 'cmd');
         acc.substs.push({ kind: 'cmd', records });
         const v = staticSubstValue(records, hooks.state);
@@ -145,8 +188,8 @@ function resolveParts(parts: ShNode[], hooks: WordHooks, acc: Acc, quoted: boole
         break;
       }
       case 'ProcSubst': {
-        const ps = part as Sh.ProcSubst;
-        const kind = (ps.Op as number) === operators().cmdOut ? 'proc-out' : 'proc-in';
+        const ps = part as ProcSubst;
+        const kind = ps.Op === operators().cmdOut ? 'proc-out' : 'proc-in';
         acc.substs.push({ kind, records: hooks.subst(ps.Stmts, kind) });
         append(acc, '/dev/fd/63');
         break;
@@ -164,7 +207,7 @@ function resolveParts(parts: ShNode[], hooks: WordHooks, acc: Acc, quoted: boole
   });
 }
 
-function resolveParam(pe: Sh.ParamExp, hooks: WordHooks, acc: Acc, atStart: boolean): void {
+function resolveParam(pe: ParamExp, hooks: WordHooks, acc: Acc, atStart: boolean): void {
   const name = pe.Param?.Value ?? '';
   acc.vars.push(name);
   const st = hooks.state;
@@ -173,7 +216,7 @@ function resolveParam(pe: Sh.ParamExp, hooks: WordHooks, acc: Acc, atStart: bool
   const value = name === 'PWD' ? (st.cwd ?? undefined) : st.vars.get(name);
   const ops = operators();
   if (pe.Length || pe.Excl || pe.Slice || pe.Repl || pe.Index) { markUnknown(acc, false); return; }
-  const op = pe.Exp ? (pe.Exp.Op as number) : undefined;
+  const op = pe.Exp ? pe.Exp.Op : undefined;
   if (op === undefined) {
     if (value !== undefined) append(acc, value);
     else markUnknown(acc, atStart, name);
