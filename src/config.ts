@@ -42,7 +42,19 @@ export interface Config {
   debug: boolean;
   /** The config file that was read, if any. */
   configFile?: string;
+  /**
+   * Host variables passed into sandboxed commands: proxy settings, CA bundles and registry
+   * mirrors, without which dependency downloads fail behind TLS-intercepting proxies.
+   */
+  sandboxPassEnv?: Record<string, string>;
 }
+
+/** Network plumbing a sandboxed install needs; never credentials-by-design variables. */
+export const SANDBOX_PASS_ENV = [
+  'HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY', 'http_proxy', 'https_proxy', 'no_proxy',
+  'NODE_EXTRA_CA_CERTS', 'SSL_CERT_FILE', 'SSL_CERT_DIR', 'REQUESTS_CA_BUNDLE', 'PIP_CERT', 'CURL_CA_BUNDLE', 'GIT_SSL_CAINFO',
+  'npm_config_registry', 'COREPACK_NPM_REGISTRY', 'YARN_NPM_REGISTRY_SERVER', 'PIP_INDEX_URL', 'GOPROXY',
+];
 
 function pickEnum<T extends z.ZodEnum>(schema: T, value: string | undefined, variable: string): z.infer<T> | undefined {
   if (value === undefined || value === '') return undefined;
@@ -89,5 +101,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     requireServices: env.NOVA_REQUIRE_SERVICES === '1',
     debug: !!env.NOVA_DEBUG,
     configFile,
+    sandboxPassEnv: Object.fromEntries(SANDBOX_PASS_ENV.filter((k) => env[k]).map((k) => [k, env[k] as string])),
   };
 }

@@ -13,7 +13,7 @@ export function basePath(): string {
   return SYSTEM_PATH.split(':').includes(nodeDir) ? SYSTEM_PATH : `${nodeDir}:${SYSTEM_PATH}`;
 }
 
-export function sandboxEnv(o: { home: string; tmp: string; extra?: Record<string, string>; pathPrepend?: string[]; path?: string }): Record<string, string> {
+export function sandboxEnv(o: { home: string; tmp: string; extra?: Record<string, string>; pathPrepend?: string[]; path?: string; pass?: Record<string, string> }): Record<string, string> {
   const env: Record<string, string> = {
     PATH: o.path ?? basePath(),
     HOME: o.home,
@@ -28,6 +28,7 @@ export function sandboxEnv(o: { home: string; tmp: string; extra?: Record<string
     npm_config_update_notifier: 'false',
     npm_config_fund: 'false',
   };
+  for (const [k, v] of Object.entries(o.pass ?? {})) env[k] = v;
   for (const [k, v] of Object.entries(o.extra ?? {})) env[k] = v;
   if (o.pathPrepend?.length) env.PATH = [...o.pathPrepend, env.PATH].join(':');
   return env;

@@ -11,6 +11,7 @@ import { DockerSandbox, probeDocker, DEFAULT_DOCKER_SOCKET } from './docker/dock
 import { imageFor } from './docker/docker-images.js';
 import { NoneSandbox } from './none/none-sandbox.js';
 import { probeCgroups } from './cgroup.js';
+import { loadConfig } from '../config.js';
 
 export type SandboxKind = 'bwrap' | 'docker' | 'none';
 
@@ -23,6 +24,8 @@ export interface CreateSandboxOptions {
   ecosystems?: Pick<Ecosystem, 'name' | 'languageVersion'>[];
   dockerSocket?: string;
   outputCap?: number;
+  /** Host variables passed into commands (default: Config.sandboxPassEnv: proxy, CA bundle). */
+  passEnv?: Record<string, string>;
   /** Where warnings go (default: stderr). */
   warn?: (message: string) => void;
 }
@@ -47,6 +50,7 @@ function bwrapStatus(): { path?: string; ok: boolean; version?: string; reason?:
 }
 
 export async function createSandbox(kind: SandboxKind | undefined, opts: CreateSandboxOptions): Promise<Sandbox> {
+  opts = { ...opts, passEnv: opts.passEnv ?? loadConfig().sandboxPassEnv };
   const warn = opts.warn ?? ((m: string) => process.stderr.write(`warning: ${m}\n`));
   if (kind === 'none') {
     warn('running without a sandbox (--sandbox none): the repository\'s commands can read and change everything this user can.');
@@ -69,7 +73,7 @@ export async function createSandbox(kind: SandboxKind | undefined, opts: CreateS
       hint: `${INSTALL_BWRAP}; or use Docker (\`--sandbox docker\` with a running engine); or — knowingly, without isolation — \`--sandbox none\`.`,
     });
   }
-  return new BwrapSandbox({ workspace: opts.workspace, home: opts.home, tmp: opts.tmp, bwrapPath: s.path, outputCap: opts.outputCap });
+  return new BwrapSandbox({ workspace: opts.workspace, home: opts.home, tmp: opts.tmp, bwrapPath: s.path, outputCap: opts.outputCap, passEnv: opts.passEnv });
 }
 
 /** What each backend can do on this machine, for `nova doctor`. */

@@ -35,6 +35,8 @@ export interface BwrapSandboxOptions {
   hide?: string[];
   /** Use per-command cgroups when the machine allows (default true); false tests the fallbacks. */
   useCgroups?: boolean;
+  /** Host variables passed through (proxy, CA bundle, registry mirror: Config.sandboxPassEnv). */
+  passEnv?: Record<string, string>;
 }
 
 const STANDARD_BWRAP_LOCATIONS = ['/usr/bin/bwrap', '/usr/local/bin/bwrap', '/bin/bwrap'];
@@ -106,7 +108,7 @@ export class BwrapSandbox implements Sandbox {
     const cwd = resolveCwd(this.workspace, req.cwd);
     const l = req.limits;
     const cgroup = this.opts.useCgroups === false ? undefined : createCommandCgroup(`nova-${process.pid}-${++commandCounter}`, { memoryBytes: l.memoryBytes, maxProcesses: l.maxProcesses });
-    const env = sandboxEnv({ home: this.home, tmp: this.tmp ?? '/tmp', extra: req.env, pathPrepend: req.pathPrepend });
+    const env = sandboxEnv({ home: this.home, tmp: this.tmp ?? '/tmp', extra: req.env, pathPrepend: req.pathPrepend, pass: this.opts.passEnv });
     const args = buildBwrapArgs({
       writable: [this.workspace, this.home, ...(this.tmp ? [this.tmp] : [])],
       hide: this.hide,

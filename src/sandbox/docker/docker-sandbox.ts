@@ -28,6 +28,8 @@ export interface DockerSandboxOptions {
   pull?: boolean;
   /** Default CPU share for a command, in CPUs (NanoCpus); default 2. */
   cpus?: number;
+  /** Host variables passed through; only proxy settings apply inside a container. */
+  passEnv?: Record<string, string>;
 }
 
 /** Paths inside the container. */
@@ -102,7 +104,7 @@ export class DockerSandbox implements Sandbox {
     const cwd = resolveCwd(this.workspace, req.cwd);
     await this.ensureImage();
     const l = req.limits;
-    const env = sandboxEnv({ home: IN.home, tmp: IN.tmp, extra: req.env, pathPrepend: req.pathPrepend, path: CONTAINER_PATH });
+    const env = sandboxEnv({ home: IN.home, tmp: IN.tmp, extra: req.env, pathPrepend: req.pathPrepend, path: CONTAINER_PATH, pass: proxyOnly(this.opts.passEnv) });
     const ulimits: { Name: string; Soft: number; Hard: number }[] = [];
     if (l.maxFileBytes !== undefined) ulimits.push({ Name: 'fsize', Soft: l.maxFileBytes, Hard: l.maxFileBytes });
     if (l.cpuSeconds !== undefined) ulimits.push({ Name: 'cpu', Soft: l.cpuSeconds, Hard: l.cpuSeconds + 5 });
@@ -204,6 +206,10 @@ export class DockerSandbox implements Sandbox {
     await Promise.all([...this.live].map((id) => this.docker.getContainer(id).remove({ force: true }).catch(() => undefined)));
     this.live.clear();
   }
+}
+
+function proxyOnly(env: Record<string, string> | undefined): Record<string, string> {
+  return Object.fromEntries(Object.entries(env ?? {}).filter(([k]) => /proxy$/i.test(k)));
 }
 
 const SIGNALS: Record<number, NodeJS.Signals> = { 1: 'SIGHUP', 2: 'SIGINT', 6: 'SIGABRT', 9: 'SIGKILL', 15: 'SIGTERM', 24: 'SIGXCPU', 25: 'SIGXFSZ' };

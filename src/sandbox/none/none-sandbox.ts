@@ -16,6 +16,7 @@ export interface NoneSandboxOptions {
   home: string;
   tmp?: string;
   outputCap?: number;
+  passEnv?: Record<string, string>;
 }
 
 export class NoneSandbox implements Sandbox {
@@ -34,7 +35,7 @@ export class NoneSandbox implements Sandbox {
 
   async exec(req: ExecRequest): Promise<ExecResult> {
     const cwd = resolveCwd(this.workspace, req.cwd);
-    const env = sandboxEnv({ home: this.opts.home, tmp: this.opts.tmp ?? '/tmp', extra: req.env, pathPrepend: req.pathPrepend });
+    const env = sandboxEnv({ home: this.opts.home, tmp: this.opts.tmp ?? '/tmp', extra: req.env, pathPrepend: req.pathPrepend, pass: this.opts.passEnv });
     const l = req.limits;
     const rl = prlimitArgs({ fsize: l.maxFileBytes, cpu: l.cpuSeconds });
     return runProcess({
