@@ -8,7 +8,7 @@
  * Trade-off (documented for users of the embedded bus): a crash loses at most the last few
  * milliseconds of log; delivery itself is in memory either way.
  */
-import type { Store } from '../../store/store.js';
+import { sql, type Store } from '../../store/store.js';
 import type { Message } from '../../protocol/message.js';
 import { NovaError, errorMessage } from '../../errors.js';
 
@@ -110,6 +110,16 @@ export class CommLog {
     const all = [...rows.values()];
     try {
       await this.store.db.transaction().execute(async (trx) => {
+        if (this.store.dialect === 'sqlite') {
+          // One parameter instead of 12 per row: SQLite unpacks the batch itself (json_each), which
+          // skips building and preparing a statement with thousands of placeholders.
+          const packed = JSON.stringify(all.map((r) => [r.message_id, r.from_agent, r.to_agent, r.message_type, r.priority, r.parent_message_id, r.body, r.status, r.attempts, r.error, r.created_at, r.updated_at]));
+          await sql`INSERT INTO messages (message_id, from_agent, to_agent, message_type, priority, parent_message_id, body, status, attempts, error, created_at, updated_at)
+            SELECT value->>0, value->>1, value->>2, value->>3, value->>4, value->>5, value->>6, value->>7, value->>8, value->>9, value->>10, value->>11
+            FROM json_each(${packed}) WHERE true
+            ON CONFLICT (message_id) DO UPDATE SET status = excluded.status, attempts = excluded.attempts, error = excluded.error, updated_at = excluded.updated_at`.execute(trx);
+          return;
+        }
         for (let i = 0; i < all.length; i += this.rowsPerStatement) {
           await trx.insertInto('messages').values(all.slice(i, i + this.rowsPerStatement))
             .onConflict((oc) => oc.column('message_id').doUpdateSet((eb) => ({

@@ -3,6 +3,7 @@ import { CONTRACT_RETRY_POLICY, contractId, contractMessage, runBusContract, wai
 import { InProcessBus } from './in-process-bus.js';
 import { storeBackends } from '../../testing/services.js';
 import { NovaError } from '../../errors.js';
+import { sql } from '../../store/store.js';
 import type { Message, MessageInput } from '../../protocol/message.js';
 
 runBusContract('in-process, no store', async () => ({
@@ -43,6 +44,30 @@ for (const backend of storeBackends()) {
         expect(byId.get(topicless.message_id)!.error).toMatch(/no subscriber to topic:empty/);
         // Bodies survive status updates (the upsert never rewrites them).
         expect(JSON.parse(byId.get(c.message_id)!.body).message_id).toBe(c.message_id);
+      } finally {
+        await bus.close();
+        await cleanup();
+      }
+    });
+
+    it('keeps log records while the database refuses writes, and writes them once it accepts again', async () => {
+      const { store, cleanup } = await backend.open();
+      const lines: string[] = [];
+      const bus = new InProcessBus({ store, log: (l) => lines.push(l) });
+      try {
+        const to = contractId('x');
+        await bus.consume(to, () => {});
+        await sql`ALTER TABLE messages RENAME TO messages_away`.execute(store.db);
+        const m = await bus.send(contractMessage({ to_agent: to }));
+        const err = await bus.drain().catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(NovaError);
+        expect((err as NovaError).code).toBe('UNAVAILABLE');
+        expect((err as NovaError).message).toContain('cannot write the message log');
+        expect(lines.join('\n')).toMatch(/will retry/);
+        await sql`ALTER TABLE messages_away RENAME TO messages`.execute(store.db);
+        await bus.drain();
+        const rows = await store.db.selectFrom('messages').selectAll().execute();
+        expect(rows.map((r) => [r.message_id, r.status])).toEqual([[m.message_id, 'acked']]);
       } finally {
         await bus.close();
         await cleanup();
