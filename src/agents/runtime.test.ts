@@ -6,6 +6,7 @@ import { InProcessBus } from '../bus/in-process/in-process-bus.js';
 import { NovaError } from '../errors.js';
 import { storeBackends } from '../testing/services.js';
 import type { Store } from '../store/store.js';
+import { waitFor } from '../bus/bus.contract.js';
 
 async function setup(store?: Store) {
   const registry = new AgentRegistry({ store, principals: { cli: ['repo.read'] } });
@@ -69,14 +70,15 @@ describe('AgentRuntime', () => {
   it('aborts the handler signal when the call times out or the caller cancels', async () => {
     const { runtime, first } = await setup();
     try {
-      const e = await caught(runtime.call({ capability: 'echo' }, { wait_for_abort: true }, { timeoutMs: 50 }));
+      const e = await caught(runtime.call({ capability: 'echo' }, { wait_for_abort: true }, { timeoutMs: 150 }));
       expect(e.code).toBe('TIMEOUT');
-      await new Promise((r) => setTimeout(r, 10));
-      expect(first.seen[0].ctx.signal?.aborted).toBe(true);
+      expect(e.message).toContain('"reader-1"');
+      await waitFor(() => first.seen[0]?.ctx.signal?.aborted === true, 'the handler to see the abort');
 
       const ac = new AbortController();
       const p = runtime.call({ capability: 'echo' }, { wait_for_abort: true }, { signal: ac.signal, timeoutMs: 5000 });
-      setTimeout(() => ac.abort(), 20);
+      await waitFor(() => first.seen.length === 2, 'the second call to reach the handler');
+      ac.abort();
       const c = await caught(p);
       expect(c.code).toBe('CANCELLED');
       expect(first.seen[1].ctx.signal?.aborted).toBe(true);
@@ -115,8 +117,11 @@ describe('AgentRuntime', () => {
             ['capability.result', 'reader-1', 'intruder', 'acked'],
           ]);
           expect(rows[1].parent_message_id).toBe(rows[0].message_id);
-          await new Promise((r) => setTimeout(r, 20));
-          const audit = await store.db.selectFrom('audit_events').selectAll().execute();
+          let audit = await store.db.selectFrom('audit_events').selectAll().execute();
+          for (let i = 0; i < 100 && audit.length === 0; i++) { // the audit row is written in the background
+            await new Promise((r) => setTimeout(r, 20));
+            audit = await store.db.selectFrom('audit_events').selectAll().execute();
+          }
           expect(audit).toHaveLength(1);
           expect(audit[0]).toMatchObject({ actor: 'intruder', action: 'call file.read', subject: 'reader-1', outcome: 'denied' });
           expect(await store.db.selectFrom('agents').select('agent_id').orderBy('agent_id').execute()).toEqual([{ agent_id: 'reader-1' }, { agent_id: 'reader-2' }]);
