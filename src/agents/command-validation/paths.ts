@@ -53,6 +53,18 @@ export function classifyAbs(abs: string, workspace: string): PathClass {
   return 'outside';
 }
 
+/** Package-manager caches that install recipes (Dockerfiles above all) routinely empty. */
+const CACHES = ['/var/lib/apt/lists', '/var/cache/apt', '/var/cache/apk', '/var/cache/yum', '/var/cache/dnf', '/var/cache/zypp', '/root/.cache', HOME + '/.cache', HOME + '/.npm/_cacache', '/usr/local/share/.cache'];
+
+export function isPackageCache(abs: string): boolean {
+  return CACHES.some((c) => isWithin(abs, c));
+}
+
+/** A dotenv file with real values (not `.env.example`). */
+export function isDotenv(abs: string): boolean {
+  return /(^|\/)\.env(\.[\w-]+)?$/.test(abs) && !/\.(example|sample|template|dist|defaults)$/.test(abs);
+}
+
 export function isSecretPath(abs: string): boolean {
   const cls = classifyAbs(abs, '/\0no-workspace');
   if (cls === 'ssh' || cls === 'credentials') return true;
@@ -102,6 +114,6 @@ export const CLASS_LABEL: Record<PathClass, string> = {
   'home-root': 'the home directory',
   ssh: 'SSH keys and configuration',
   credentials: 'a credentials file',
-  home: 'the home directory (outside the workspace)',
+  home: 'in the home directory, outside the workspace',
   outside: 'outside the workspace',
 };

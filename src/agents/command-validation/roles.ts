@@ -3,7 +3,7 @@
  * code it reads, dumps secrets, sends data out. The flow rules combine these roles along
  * pipelines and substitutions.
  */
-import { isSecretPath, pathOf } from './paths.js';
+import { isDotenv, isSecretPath, pathOf } from './paths.js';
 import { HOME } from './state.js';
 import { hasFlag, operandIndexes, unwrap, type Unwrapped } from './unwrap.js';
 import type { CmdRecord } from './walker.js';
@@ -87,13 +87,17 @@ export function secretSource(rec: CmdRecord, u: Unwrapped, workspace: string): s
     if (n === 'compgen' && u.words[1] === '-v') return 'all variable names';
   }
   if (n === 'history') return 'the shell history';
+  if (n === 'echo' || n === 'printf') {
+    const v = u.core.slice(1).flatMap((w) => w.vars).find((x) => isSecretVar(x));
+    if (v) return `$${v}`;
+  }
   if (n === 'gpg' && u.words.some((t) => t.startsWith('--export-secret'))) return 'private GPG keys';
   if (n === 'ssh-add' && u.words.includes('-L')) return undefined;
   if (READERS.has(n)) {
     for (const i of operandIndexes(u.words, ['-n', '-c', '-f', '-e', '-o'])) {
       const info = pathOf(u.core[i]!, rec.cwd, workspace);
       if (info && isSecretPath(info.abs)) return showSecret(info.abs);
-      if (info && /(^|\/)\.env(\.[\w-]+)?$/.test(info.abs) && !/\.(example|sample|template|dist)$/.test(info.abs)) return `${u.words[i]} (environment secrets)`;
+      if (info && isDotenv(info.abs)) return `${u.words[i]} (environment secrets)`;
     }
   }
   for (const r of rec.redirs) {

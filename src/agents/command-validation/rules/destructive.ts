@@ -2,7 +2,7 @@
  * Deleting, wiping and re-permissioning: `rm -rf /`, `rm -rf "$DIR/"*` with DIR unset
  * (ShellCheck SC2115), `mkfs`, `dd of=/dev/sda`, `shred`, recursive chmod/chown of system paths.
  */
-import { CLASS_LABEL, pathOf, type PathClass, type PathInfo } from '../paths.js';
+import { CLASS_LABEL, isPackageCache, pathOf, type PathClass, type PathInfo } from '../paths.js';
 import { displayPath } from '../state.js';
 import { hasFlag, operandIndexes } from '../unwrap.js';
 import type { ResolvedWord } from '../words.js';
@@ -27,12 +27,16 @@ function judgeDeletion(verb: string, word: ResolvedWord, input: RuleInput, selec
   }
   const info = pathOf(word, rec.cwd, workspace);
   if (!info) return warn(`${verb} ${word.source}, whose location is not known here`);
+  // `rm -rf /var/lib/apt/lists/*` ends most Dockerfile install lines: a cache, not the system
+  if (isPackageCache(info.abs) && (info.contents || !CACHE_ROOTS.has(info.abs))) return warn(`${verb} ${displayPath(info.abs, workspace)}${info.contents ? '/*' : ''} (a package cache outside the workspace)`);
   if (DANGEROUS_DELETE.includes(info.cls)) return block(`${verb} ${describe(info, workspace)}`);
   if (info.cls === 'workspace-root') return selective ? undefined : warn(`${verb} ${describe(info, workspace)}`);
   if (info.cls === 'temp' && info.contents && info.abs.split('/').length <= 2) return block(`${verb} ${describe(info, workspace)}`);
   if (info.cls === 'temp') return warn(`${verb} ${describe(info, workspace)}, outside the workspace`);
   return undefined;
 }
+
+const CACHE_ROOTS = new Set(['/root/.cache', '/~/.cache']);
 
 const RM_VALUE_OPTS = ['--interactive'];
 

@@ -3,7 +3,7 @@
  * `bash <(curl …)`, `sh -c "$(curl …)"`, `base64 -d | sh`), files downloaded then run, and
  * secrets or environment dumps sent over the network.
  */
-import { pathOf, isSecretPath } from '../paths.js';
+import { isDotenv, isSecretPath, pathOf } from '../paths.js';
 import { displayPath, resolveAgainst } from '../state.js';
 import { codeWordIndexes, contentSource, DATA_OPTIONS, isDecoder, isFetcher, isSecretVar, isSender, runsStdin, secretSource, unwrapRecord } from '../roles.js';
 import { scriptOperand } from '../effects.js';
@@ -125,7 +125,7 @@ export function senderSecretRule(rec: CmdRecord, workspace: string): Finding[] {
       const file = prev === '-T' || prev === '--upload-file' || prev === '--post-file' || prev === '--body-file' ? raw : at >= 0 ? raw.slice(at + 1).replace(/;.*$/, '') : undefined;
       if (file && file !== '-') {
         const info = pathOf({ ...word, text: file, known: true, knownPrefix: file }, rec.cwd, workspace);
-        if (info && isSecretPath(info.abs)) out.push(block(`sends ${displayPath(info.abs, workspace)} over the network (${name})`));
+        if (info && (isSecretPath(info.abs) || isDotenv(info.abs))) out.push(block(`sends ${displayPath(info.abs, workspace)} over the network (${name})`));
       }
     }
   }

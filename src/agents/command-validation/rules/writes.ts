@@ -98,6 +98,11 @@ function writtenWords(input: RuleInput): { how: string; word: ResolvedWord }[] {
         if (idx.length >= 2) add('git clone writes to', at(idx[1]! + 1));
       }
       break;
+    case 'ssh-keygen': {
+      const i = w.indexOf('-f');
+      if (i > 0 && !w.some((t) => /^-[a-zA-Z]*[lyBD]/.test(t))) add('ssh-keygen writes', at(i + 1));
+      break;
+    }
     case 'gpg': {
       const v = optionValue(w, ['-o', '--output']);
       const i = w.findIndex((t) => t === '-o' || t === '--output');
