@@ -13,6 +13,8 @@ import { extractDocs } from '../documentation/extract.js';
 import { extractCi } from '../ci-extraction/extract.js';
 import { describe, mergeCandidates, type MergedStep } from './merge.js';
 import { detectPrerequisites } from './prerequisites.js';
+import { filterEvidence } from './filters.js';
+import { projectIdentity } from '../documentation/project-identity.js';
 import { debianPackageInstalled } from './machine.js';
 import { judgeSteps, validationContext } from './validation.js';
 import { initValidator } from '../command-validation/index.js';
@@ -68,6 +70,11 @@ function systemPackageStep(analysis: RepositoryAnalysis, probe: boolean): Candid
   };
 }
 
+function clip(command: string): string {
+  const one = command.split('\n')[0];
+  return one.length > 80 || command.includes('\n') ? `${one.slice(0, 79)}…` : one;
+}
+
 function toPlanStep(s: MergedStep | CandidateStep): Omit<PlanStep, 'verdict' | 'reasons'> {
   const m = s as MergedStep;
   return {
@@ -93,14 +100,20 @@ export async function planRepository(root: string, opts: { target?: string; prob
   warnings.push(...analysis.warnings, ...ci.warnings, ...docs.warnings);
 
   // Evidence in precedence order; merge keeps the strongest of equivalent commands.
-  const all = [...ci.candidates, ...docs.candidates, ...analysis.candidates].map(scrubSecrets);
+  const identity = safely('project identity', () => projectIdentity(fs), { packageNames: new Set<string>(), repoNames: new Set<string>() }, warnings);
+  const { kept, left } = filterEvidence([...ci.candidates, ...docs.candidates, ...analysis.candidates], identity);
+  const all = kept.map(scrubSecrets);
   const here = all.filter((c) => c.platform === 'any' || c.platform === 'linux' || c.platform === undefined);
   const elsewhere = all.filter((c) => c.platform === 'macos' || c.platform === 'windows');
   const { steps: merged, dropped } = mergeCandidates(here);
   const sys = systemPackageStep(analysis, probe);
+  for (const why of new Set(left.map((l) => l.why))) {
+    const these = left.filter((l) => l.why === why);
+    warnings.push(`left out ${these.length} command(s) that ${why.replace(/^installs/, 'install').replace(/^only prints/, 'only print').replace(/^CI housekeeping/, 'are CI housekeeping')}, e.g. \`${clip(these[0].candidate.command)}\` (${describe(these[0].candidate.source)})`);
+  }
   const lowConfidence = dropped.filter((d) => d.why.startsWith('confidence'));
   if (lowConfidence.length) {
-    warnings.push(`${lowConfidence.length} weakly supported command(s) left out of the plan, e.g. \`${lowConfidence[0].candidate.command}\` (${describe(lowConfidence[0].candidate.source)})`);
+    warnings.push(`${lowConfidence.length} weakly supported command(s) left out of the plan, e.g. \`${clip(lowConfidence[0].candidate.command)}\` (${describe(lowConfidence[0].candidate.source)})`);
   }
 
   const partial = merged.map(toPlanStep);

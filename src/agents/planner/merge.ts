@@ -51,8 +51,10 @@ export function mergeCandidates(candidates: CandidateStep[]): MergeResult {
 
   // CI coverage: which (cwd, stage) pairs CI runs with which toolchain families.
   const ciCoverage = new Set<string>();
+  const ciStages = new Set<string>();
   for (const { c } of usable) {
     if (c.source.kind !== 'ci') continue;
+    ciStages.add(`${c.cwd ?? '.'}\0${c.stage}`);
     for (const fam of commandFamilies(c.command)) ciCoverage.add(`${c.cwd ?? '.'}\0${c.stage}\0${fam}`);
   }
 
@@ -71,6 +73,13 @@ export function mergeCandidates(candidates: CandidateStep[]): MergeResult {
       if (c.env && !prev.env) prev.env = c.env;
       dropped.push({ candidate: c, why: `same step as ${describe(prev.source)}` });
     }
+  }
+  // Documentation is used for stages CI does not cover: when CI shows how a stage is done, the
+  // README's other commands for it are alternatives for users (distribution packages, tutorials).
+  for (const [k, m] of byKey) {
+    if (m.source.kind !== 'docs' || !ciStages.has(`${m.cwd ?? '.'}\0${m.stage}`)) continue;
+    byKey.delete(k);
+    dropped.push({ candidate: m, why: `CI already shows how the ${m.stage} stage is done` });
   }
   // A manifest default that nothing stronger repeated is dropped when CI already runs that
   // toolchain for the stage: CI shows what works, the default is only a guess.

@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import type { CandidateStep } from '../../protocol/plan.js';
+import { filterEvidence, installsReleasedSelf, isCiHousekeeping, isInformational } from './filters.js';
+import { mergeCandidates } from './merge.js';
+
+const identity = { packageNames: new Set(['ripgrep', 'github.com/acme/tool']), repoNames: new Set(['ripgrep', 'tool']) };
+
+describe('installsReleasedSelf', () => {
+  it.each([
+    'sudo pacman -S ripgrep', 'sudo dnf install ripgrep', 'brew install ripgrep', 'cargo binstall ripgrep', 'cargo install ripgrep',
+    'sudo dpkg -i ripgrep_14.1.1-1_amd64.deb', 'curl -LO https://github.com/BurntSushi/ripgrep/releases/download/14.1.1/ripgrep_14.1.1-1_amd64.deb',
+    'go install github.com/acme/tool@latest', 'npm install -g ripgrep', 'nix-env --install ripgrep', 'doas pkg_add ripgrep',
+  ])('%s installs the release', (c) => expect(installsReleasedSelf(c, identity)).toBe(true));
+  it.each([
+    'sudo apt-get install libssl-dev', 'cargo install --path .', 'cargo install cargo-fuzz', 'brew install pcre2', 'npm install', 'go install ./cmd/...',
+    'curl -LO https://example.com/other/releases/download/x.tar.gz',
+  ])('%s does not', (c) => expect(installsReleasedSelf(c, identity)).toBe(false));
+});
+
+describe('CI housekeeping and information-only steps', () => {
+  it('recognises maintenance commands', () => {
+    for (const c of ['gh issue close $URL --reason completed', 'git checkout HEAD^2', 'npm publish --provenance', 'twine upload dist/*', 'docker push ghcr.io/x/y', 'git config --global core.autocrlf input']) expect(isCiHousekeeping(c)).toBe(true);
+    for (const c of ['npm ci', 'git submodule update --init', 'make test', 'docker build .']) expect(isCiHousekeeping(c)).toBe(false);
+  });
+  it('recognises steps that only print', () => {
+    for (const c of ['echo "Node.js version: $(node -v)"\necho "NPM version: $(npm -v)"', 'node --version', 'cargo -V && rustc --version', 'go version']) expect(isInformational(c)).toBe(true);
+    for (const c of ['npm test', 'echo hi && make', 'go version && go test ./...']) expect(isInformational(c)).toBe(false);
+  });
+  it('filterEvidence only drops self-installs from docs, housekeeping from CI', () => {
+    const s = (command: string, kind: 'ci' | 'docs'): CandidateStep => ({ stage: 'install', command, source: { kind }, confidence: 0.8, platform: 'any' });
+    const r = filterEvidence([s('cargo install ripgrep', 'docs'), s('cargo install ripgrep', 'ci'), s('gh release upload x', 'ci'), s('gh --help', 'docs')], identity);
+    expect(r.kept.map((c) => `${c.source.kind}:${c.command}`)).toEqual(['ci:cargo install ripgrep', 'docs:gh --help']);
+    expect(r.left.map((l) => l.why)).toEqual([expect.stringMatching(/released project/), expect.stringMatching(/housekeeping/)]);
+  });
+});
+
+it('docs commands are left out of a stage that CI covers, kept where it does not', () => {
+  const s = (command: string, kind: 'ci' | 'docs', stage: CandidateStep['stage']): CandidateStep => ({ stage, command, source: { kind }, confidence: 0.8, platform: 'any' });
+  const { steps } = mergeCandidates([s('sudo apt-get install g++', 'ci', 'system'), s('sudo zypper install foo', 'docs', 'system'), s('npm start', 'docs', 'run'), s('npm test', 'ci', 'test'), s('npm run test', 'docs', 'test')]);
+  expect(steps.map((x) => `${x.stage}:${x.source.kind}:${x.command}`)).toEqual(['system:ci:sudo apt-get install g++', 'test:ci:npm test', 'run:docs:npm start']);
+  expect(steps[1].alsoFoundIn).toEqual([{ kind: 'docs' }]);
+});

@@ -1,0 +1,92 @@
+/**
+ * Evidence that is real text in the repository but not a step of building this checkout:
+ * READMEs telling users how to install the released project (`sudo pacman -S ripgrep`,
+ * `cargo binstall ripgrep`, `curl -LO …/releases/download/…`), CI housekeeping (closing issues,
+ * publishing, re-checking out), and steps that only print information.
+ */
+import type { CandidateStep } from '../../protocol/plan.js';
+import type { ProjectIdentity } from '../documentation/project-identity.js';
+
+/** Installers of released software: system package managers and language "install a tool" commands. */
+const SYSTEM_INSTALLERS = new Set(['apt', 'apt-get', 'aptitude', 'dnf', 'yum', 'pacman', 'yay', 'paru', 'zypper', 'emerge', 'pkg', 'pkg_add', 'pkgin', 'pkgman', 'xbps-install', 'apk', 'snap', 'flatpak', 'nix-env', 'nix', 'flox', 'guix', 'brew', 'port', 'choco', 'scoop', 'winget', 'conda', 'mamba', 'micromamba', 'pipx', 'dpkg', 'rpm', 'eopkg', 'swupd']);
+
+function segmentsOf(command: string): string[][] {
+  return command
+    .replace(/\\\r?\n/g, ' ')
+    .split(/\r?\n|&&|\|\||;/)
+    .map((s) => s.trim().split(/\s+/).filter(Boolean))
+    .map((w) => {
+      while (w.length && (/^[A-Za-z_][A-Za-z0-9_]*=/.test(w[0]) || w[0] === 'sudo' || w[0] === 'doas' || w[0] === 'env')) w = w.slice(1);
+      return w;
+    })
+    .filter((w) => w.length > 0);
+}
+
+function nameMatches(arg: string, identity: ProjectIdentity): boolean {
+  const a = arg.toLowerCase().replace(/^['"]|['"]$/g, '');
+  const bare = a.replace(/(@|==|>=|=).*$/, '').split('/').pop()!;
+  const names = new Set([...identity.packageNames, ...identity.repoNames]);
+  for (const n of names) {
+    const short = n.split('/').pop()!;
+    if (!short) continue;
+    if (bare === short || a === n || a.replace(/@.*$/, '') === n) return true;
+    // Release archives and distribution packages: ripgrep_14.1.1-1_amd64.deb, ripgrep-14.1.1-x86_64.tar.gz
+    if (new RegExp(`^${short.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}[-_](\\d|x86|amd64|arm|aarch64)`).test(bare)) return true;
+  }
+  return false;
+}
+
+/** The command installs the published project (not this checkout). */
+export function installsReleasedSelf(command: string, identity: ProjectIdentity): boolean {
+  if (!identity.packageNames.size && !identity.repoNames.size) return false;
+  return segmentsOf(command).some((w) => {
+    const [a, b] = w;
+    const args = w.slice(1).filter((x) => !x.startsWith('-'));
+    if (SYSTEM_INSTALLERS.has(a)) return args.some((x) => nameMatches(x, identity));
+    if (a === 'cargo' && (b === 'install' || b === 'binstall')) return !w.includes('--path') && args.slice(1).some((x) => nameMatches(x, identity));
+    if ((a === 'go' && b === 'install') || (a === 'gem' && b === 'install') || (a === 'uv' && b === 'tool')) return args.slice(1).some((x) => nameMatches(x, identity) || identity.packageNames.has(x.replace(/@.*$/, '').toLowerCase()));
+    if ((a === 'npm' || a === 'pnpm' || a === 'yarn') && (w.includes('-g') || w.includes('--global') || b === 'global')) return args.some((x) => nameMatches(x, identity));
+    if ((a === 'curl' || a === 'wget') && args.some((x) => /\/(releases\/download|releases\/latest|tarball|zipball|archive)\//.test(x) && [...identity.repoNames].some((n) => x.toLowerCase().includes(`/${n}/`)))) return true;
+    return false;
+  });
+}
+
+/** CI steps that maintain the project rather than build or test it. */
+export function isCiHousekeeping(command: string): boolean {
+  return segmentsOf(command).some((w) => {
+    const [a, b] = w;
+    if (['gh', 'hub', 'twine', 'codecov', 'coveralls', 'goreleaser', 'ghr', 'semantic-release', 'changeset', 'vsce'].includes(a)) return true;
+    if (a === 'git' && ['push', 'tag', 'checkout', 'fetch', 'pull', 'commit', 'remote', 'config'].includes(b ?? '')) return true;
+    if (['npm', 'pnpm', 'yarn', 'cargo', 'poetry', 'flit', 'hatch', 'uv'].includes(a) && b === 'publish') return true;
+    if (a === 'gem' && b === 'push') return true;
+    if (a === 'docker' && ['login', 'push', 'logout'].includes(b ?? '')) return true;
+    return false;
+  });
+}
+
+const INFO = new Set(['echo', 'printf', 'env', 'printenv', 'which', 'type', 'pwd', 'ls', 'cat', 'true', 'date', 'uname', 'whoami', 'df', 'free', 'nproc', 'lscpu']);
+
+/** Every part of the command only prints information (`echo`, `node -v`, `cargo --version`). */
+export function isInformational(command: string): boolean {
+  const segs = segmentsOf(command);
+  return segs.length > 0 && segs.every((w) => INFO.has(w[0]) || (w.length === 2 && /^(--version|-v|-V|version)$/.test(w[1])) || (w.length === 3 && w[1] === '-c' && /version/.test(w[2])));
+}
+
+export interface FilterResult {
+  kept: CandidateStep[];
+  left: { candidate: CandidateStep; why: string }[];
+}
+
+export function filterEvidence(candidates: CandidateStep[], identity: ProjectIdentity): FilterResult {
+  const kept: CandidateStep[] = [];
+  const left: FilterResult['left'] = [];
+  for (const c of candidates) {
+    let why: string | undefined;
+    if (c.source.kind === 'docs' && installsReleasedSelf(c.command, identity)) why = 'installs the released project instead of building this checkout';
+    else if (c.source.kind === 'ci' && isCiHousekeeping(c.command)) why = 'CI housekeeping (publishing, issues, checkout), not building or testing';
+    else if (isInformational(c.command)) why = 'only prints information';
+    if (why) left.push({ candidate: c, why });
+    else kept.push(c);
+  }
+  return { kept, left };
+}
