@@ -11,6 +11,8 @@ export interface Rewrite {
   rec: CmdRecord;
   replacement: string;
   why: string;
+  /** `venv`: creates and activates a virtualenv, so later pip commands in the same text are inside it. */
+  kind?: 'venv';
 }
 
 function has(ctx: ValidationContext, ...names: string[]): boolean {
@@ -55,7 +57,7 @@ export function suggestFor(rec: CmdRecord, u: Unwrapped, ctx: ValidationContext)
   const isPip = /^pip[0-9.]*$/.test(n) && w[1] === 'install';
   const isPyPip = /^python[0-9.]*$/.test(n) && w[1] === '-m' && w[2] === 'pip' && w[3] === 'install';
   if ((isPip || isPyPip) && !rec.venv && !u.wrappers.length && !w[0]!.includes('/') && !w.some((t) => t === '--user' || t === '--target' || t === '-t' || t === '--prefix' || t === '--root')) {
-    return { rec, replacement: `python3 -m venv .venv && . .venv/bin/activate && ${rec.argv.map((x) => x.source).join(' ')}`, why: 'pip outside a virtualenv installs into the interpreter everyone shares' };
+    return { rec, kind: 'venv', replacement: `python3 -m venv .venv && . .venv/bin/activate && ${rec.argv.map((x) => x.source).join(' ')}`, why: 'pip outside a virtualenv installs into the interpreter everyone shares' };
   }
   return undefined;
 }

@@ -81,7 +81,8 @@ export function validateInState(command: string, ctx: ValidationContext, state: 
     if (needsNetwork(u)) network = true;
     if (!rec.inSubst && !rec.inFunction) {
       const s = suggestFor(rec, u, ctx);
-      if (s) rewrites.push(s);
+      // one virtualenv is enough: later pip commands in the same text run inside it
+      if (s && !(s.kind === 'venv' && rewrites.some((r) => r.kind === 'venv'))) rewrites.push(s);
     }
   }
   findings.push(...pipelineCodeRule(walk), ...pipelineSecretRule(walk, st.workspace));

@@ -11,6 +11,7 @@ import { forkState, type ShellState } from './state.js';
 import { resolveSingle, resolveWord, type ResolvedWord, type SubstInfo, type WordHooks } from './words.js';
 import { applyEffects } from './effects.js';
 import { contentSource } from './roles.js';
+import { unwrap } from './unwrap.js';
 
 export type RedirKind = 'write' | 'append' | 'read' | 'readwrite' | 'dup' | 'heredoc' | 'herestring';
 
@@ -351,26 +352,19 @@ const SHELLS = new Set(['sh', 'bash', 'zsh', 'dash', 'ksh', 'mksh', 'ash', 'busy
 
 /** The shell code a command runs as a string, if it is written out in full. */
 function innerScript(rec: CmdRecord): { text: string; sameShell: boolean } | undefined {
-  const words = rec.argv;
-  if (!words.length) return undefined;
-  const cmd = baseName(words[0]!.text);
-  if (cmd === 'eval') {
-    const rest = words.slice(1);
+  // step over sudo/env/timeout/…; their own options are judged by the rules
+  const { core, name } = unwrap(rec.argv);
+  if (!core.length) return undefined;
+  if (name === 'eval') {
+    const rest = core.slice(1);
     if (rest.length && rest.every((w) => w.known)) return { text: rest.map((w) => w.text).join(' '), sameShell: true };
     return undefined;
   }
-  let start = 1;
-  if (cmd === 'sudo' || cmd === 'doas') {
-    // sudo bash -c '…': step over the wrapper; its options are judged elsewhere
-    while (start < words.length && words[start]!.text.startsWith('-')) start++;
-    if (start >= words.length) return undefined;
-    return innerScript({ ...rec, argv: words.slice(start) });
-  }
-  if (SHELLS.has(cmd) || cmd === 'su') {
-    for (let i = 1; i < words.length; i++) {
-      const t = words[i]!.text;
-      if (t === '-c' || (/^-[a-z]*c[a-z]*$/.test(t) && !t.startsWith('--'))) {
-        const w = words[i + 1];
+  if (SHELLS.has(name) || name === 'su') {
+    for (let i = 1; i < core.length; i++) {
+      const t = core[i]!.text;
+      if (t === '-c' || t === '--command' || (/^-[a-z]*c[a-z]*$/.test(t) && !t.startsWith('--'))) {
+        const w = core[i + 1];
         if (w && w.known) return { text: w.text, sameShell: false };
         return undefined;
       }

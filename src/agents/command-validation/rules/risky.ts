@@ -10,7 +10,7 @@ export const privilegeRule: CommandRule = ({ u, rec }) => {
   const out: Finding[] = [];
   const w0 = rec.argv[0]?.text ?? '';
   for (const wr of u.wrappers) {
-    if (PRIVILEGE_WRAPPERS.has(wr)) out.push(warn(`${wr} runs ${u.name ? u.words.slice(0, 3).join(' ') : 'a shell'} as root`));
+    if (PRIVILEGE_WRAPPERS.has(wr)) out.push(warn(`${wr} runs ${u.name ? u.words.slice(0, 3).join(' ') : 'a shell'} with raised privileges`));
   }
   if (u.name === 'su' || (u.name === 'sudo' && !u.wrappers.length)) out.push(warn(`${u.name} switches to another user${u.words.includes('-c') ? ' to run a command' : ''}`));
   else if (!u.name && u.wrappers.some((x) => PRIVILEGE_WRAPPERS.has(x)) && !out.length) out.push(warn(`${w0} opens a root shell`));
