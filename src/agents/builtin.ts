@@ -7,10 +7,24 @@ import type { Agent } from './agent.js';
 import { DocumentationAgent } from './documentation/agent.js';
 import { CiExtractionAgent } from './ci-extraction/agent.js';
 import { CommandValidationAgent } from './command-validation/index.js';
+import { ExecutionAgent } from './execution/execution-agent.js';
+import { TroubleshootingAgent } from './troubleshooting/troubleshooting-agent.js';
+import type { Store } from '../store/store.js';
+import type { StepEvent } from './execution/run-step.js';
 
-export function builtinAgents(config: Config): Agent[] {
-  void config; // agents read their settings from it as they are added
+/** What a caller in the same process can share with the agents (all optional). */
+export interface BuiltinAgentDeps {
+  /** The store the caller already opened (agents open their own from the config otherwise). */
+  store?: Store;
+  /** Live step events of installs (the CLI's progress display). */
+  onInstallEvent?: (e: StepEvent) => void;
+  log?: (line: string) => void;
+}
+
+export function builtinAgents(config: Config, deps: BuiltinAgentDeps = {}): Agent[] {
   return [
+    new ExecutionAgent({ config, store: deps.store, onEvent: deps.onInstallEvent, log: deps.log }),
+    new TroubleshootingAgent(),
     new DocumentationAgent(),
     new CiExtractionAgent(),
     new CommandValidationAgent(),

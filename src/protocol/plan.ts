@@ -85,6 +85,8 @@ export const Plan = z.object({
   otherPlatformSteps: z.array(PlanStep).optional(),
   prerequisites: z.array(Prerequisite).optional(),
   warnings: z.array(z.string()),
+  /** Documents the plan was built from (recorded with install runs). */
+  documents: z.array(z.object({ path: z.string(), kind: z.string(), bytes: z.number().int().min(0), sha256: z.string() })).optional(),
 });
 export type Plan = z.infer<typeof Plan>;
 

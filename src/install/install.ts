@@ -1,0 +1,115 @@
+/**
+ * `nova install`: plan the repository, execute the plan in a sandbox with troubleshooting, record
+ * everything, and return the result in the contract shape (protocol/run.ts InstallResult).
+ *
+ * The phases are plain functions so the workflow engine (workflows/install-repository.json) can
+ * run them as agent capabilities, and tests can call them directly.
+ */
+import { mkdirSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { ulid } from 'ulid';
+import type { Config } from '../config.js';
+import type { Plan } from '../protocol/plan.js';
+import type { InstallResult } from '../protocol/run.js';
+import type { SandboxKind } from '../config.js';
+import type { Store } from '../store/store.js';
+import { createRun, finishRun, recordDocuments } from '../store/runs.js';
+import { executePlan, type PlanExecution } from '../agents/execution/execute-plan.js';
+import { baseStepEnv } from '../agents/execution/step-env.js';
+import type { StepEvent } from '../agents/execution/run-step.js';
+import { initValidator, validateCommand } from '../agents/command-validation/index.js';
+import { createSandbox } from '../sandbox/factory.js';
+import { prepareWorkspace } from '../sandbox/workspace.js';
+import { provisionToolchain } from '../sandbox/toolchain.js';
+import { errorMessage, NovaError } from '../errors.js';
+
+export interface InstallOptions {
+  config: Config;
+  store: Store;
+  /** The plan to execute (from buildPlan). */
+  plan: Plan;
+  sandbox?: SandboxKind;
+  allowSystem?: boolean;
+  /** Per-step timeout. */
+  stepTimeoutMs?: number;
+  maxFixAttempts?: number;
+  /** Stages to execute (default system, install, build, test). */
+  stages?: ('system' | 'install' | 'build' | 'test')[];
+  runId?: string;
+  onEvent?: (e: StepEvent) => void;
+  log?: (line: string) => void;
+  /** Documents the plan used, recorded with the run. */
+  documents?: { path: string; kind: string; sha256: string; bytes: number }[];
+}
+
+export interface InstallOutcome {
+  result: InstallResult;
+  execution?: PlanExecution;
+  workspace?: string;
+}
+
+export const DEFAULT_STEP_TIMEOUT_MS = 15 * 60_000;
+
+export async function installFromPlan(o: InstallOptions): Promise<InstallOutcome> {
+  const runId = o.runId ?? ulid();
+  const started = Date.now();
+  const plan = o.plan;
+  if (!plan.root) throw new NovaError('BAD_INPUT', 'the plan has no repository root', { hint: 'Build the plan with `nova plan` from a folder or git URL.' });
+  await createRun(o.store, { runId, kind: 'install', target: plan.target, tenant: o.config.tenant });
+  await recordDocuments(o.store, runId, o.documents ?? []);
+  const warnings = [...plan.warnings];
+  let sandboxKind: string | undefined;
+  try {
+    await initValidator();
+    const runDir = join(o.config.home, 'runs', runId);
+    mkdirSync(runDir, { recursive: true });
+    const ws = prepareWorkspace(plan.root, runDir);
+    if (ws.skipped.length) warnings.push(`not copied into the sandbox (special files): ${ws.skipped.slice(0, 5).join(', ')}${ws.skipped.length > 5 ? ', …' : ''}`);
+    const sandbox = await createSandbox(o.sandbox ?? o.config.sandbox, { workspace: ws.workspace, home: ws.home, tmp: ws.tmp, ecosystems: plan.ecosystems, warn: o.log });
+    sandboxKind = sandbox.kind;
+    try {
+      const tool = await provisionToolchain({ sandbox, ecosystems: plan.ecosystems });
+      warnings.push(...tool.notes);
+      const env = baseStepEnv({ ...tool.env, ...(tool.pathPrepend.length ? { PATH: `${tool.pathPrepend.join(':')}:${process.env.PATH ?? '/usr/bin:/bin'}` } : {}) });
+      const lockfiles = plan.ecosystems.flatMap((e) => e.lockfiles ?? []);
+      const execution = await executePlan(plan, {
+        runId, store: o.store, sandbox, env,
+        limits: { timeoutMs: o.stepTimeoutMs ?? DEFAULT_STEP_TIMEOUT_MS, memoryBytes: 8 * 1024 ** 3, maxProcesses: 4096, maxFileBytes: 4 * 1024 ** 3 },
+        allowSystem: !!o.allowSystem,
+        allowNetwork: true,
+        maxFixAttempts: o.maxFixAttempts ?? 2,
+        vetFix: (command) => {
+          const v = validateCommand(command, { workspace: ws.workspace, lockfiles });
+          return v.verdict === 'block' ? `blocked by command validation (${v.reasons.join('; ')})` : undefined;
+        },
+        workspaceFiles: safeList(ws.workspace),
+        onEvent: o.onEvent,
+        stages: o.stages,
+      });
+      const result: InstallResult = {
+        runId, status: execution.status, steps: execution.steps, diagnosis: execution.diagnosis,
+        target: plan.target, durationMs: Date.now() - started, sandbox: sandbox.kind, warnings,
+      };
+      await finishRun(o.store, runId, result.status, { result, plan: { ecosystems: plan.ecosystems, steps: plan.steps.length } , succeeded: execution.succeeded });
+      return { result, execution, workspace: ws.workspace };
+    } finally {
+      await sandbox.dispose();
+    }
+  } catch (e) {
+    // Bad input (no sandbox available, …) is the caller's to report; the run is still closed.
+    const result: InstallResult = {
+      runId, status: 'error', steps: [], diagnosis: [{ pattern: 'nova.error', category: 'configuration', explanation: errorMessage(e), fixes: [] }],
+      target: plan.target, durationMs: Date.now() - started, sandbox: sandboxKind, warnings,
+    };
+    await finishRun(o.store, runId, 'error', { result }).catch(() => {});
+    throw e;
+  }
+}
+
+function safeList(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
