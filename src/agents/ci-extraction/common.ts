@@ -1,6 +1,6 @@
 /** Shapes and small helpers shared by the CI readers. */
 import type { CandidateStep, Platform, Provenance, Stage } from '../../protocol/plan.js';
-import { isLintCommand, stageOfScript } from '../documentation/command-facts.js';
+import { commandWords, isLintCommand, splitScript, stageOfScript } from '../documentation/command-facts.js';
 
 export interface Toolchain {
   language: string;
@@ -51,7 +51,7 @@ export function stageOfName(name: string | undefined): Stage | undefined {
   if (/\b(build|compile|make|bundle|package)\b/.test(n)) return 'build';
   if (/\b(install|dependencies|deps|setup|set up|bootstrap|prepare|restore|requirements|venv)\b/.test(n)) return 'install';
   if (/\b(system|apt|packages|os deps)\b/.test(n)) return 'system';
-  if (/\b(run|start|serve)\b/.test(n)) return 'run';
+  if (/\b(start|serve)\b/.test(n)) return 'run';
   return undefined;
 }
 
@@ -118,6 +118,21 @@ export function platformOfLabel(label: string | undefined): Platform | undefined
   if (/macos|\bosx\b|\bmac\b|darwin|xcode/.test(l)) return 'macos';
   if (/ubuntu|linux|debian|fedora|alpine|centos/.test(l)) return 'linux';
   return undefined;
+}
+
+/** Steps that only print information (versions, environment); nothing to reproduce. */
+export function isInformational(script: string): boolean {
+  const parts = splitScript(script);
+  return parts.length > 0 && parts.every((p) => {
+    const w = commandWords(p);
+    return /^(echo|printf|env|printenv|pwd|ls|which|type|uname|df|free|nproc|lscpu|whoami|id|date|cat|head|tail|du|set|export)$/.test(w[0] ?? '') && !/[^2]>\s*[^&\s]/.test(p)
+      || (w.length === 2 && /^(-v|-V|--version|version)$/.test(w[1]));
+  });
+}
+
+/** Scripts that talk to the CI runner itself ($GITHUB_ENV, ::set-output): weaker outside CI. */
+export function usesRunnerPlumbing(script: string): boolean {
+  return /\$\{?(GITHUB_ENV|GITHUB_PATH|GITHUB_OUTPUT|GITHUB_STEP_SUMMARY|GITHUB_STATE)\b|::(set-output|add-path|set-env|group|endgroup)/.test(script);
 }
 
 /** Steps whose name says they release, deploy or upload — not part of installing and testing. */

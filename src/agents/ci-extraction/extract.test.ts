@@ -151,6 +151,32 @@ describe('GitHub Actions', () => {
     for (const c of ['twine upload dist/*', 'npm publish', 'python -m build', './scripts/deploy-prod.sh', 'docker push acme/app']) expect(all).not.toContain(c);
   });
 
+  it('skips triage-only workflows, code-scanning jobs and steps that only print; CI plumbing is weaker evidence', () => {
+    const fs = fixtureRepo({
+      '.github/workflows/triage.yml': 'on:\n  issues:\n    types: [labeled]\njobs:\n  close:\n    runs-on: ubuntu-latest\n    steps:\n      - run: ./close-stale.sh\n',
+      '.github/workflows/codeql.yml': 'on: [push]\njobs:\n  analyze:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: github/codeql-action/init@v3\n      - run: make codeql-build\n',
+      '.github/workflows/ci.yml': dedent(`
+        on: [push]
+        jobs:
+          t:
+            runs-on: ubuntu-latest
+            steps:
+              - run: |
+                  echo "node: $(node -v)"
+                  npm --version
+              - run: echo "CARGO=cross" >> $GITHUB_ENV
+              - name: Lint
+                run: uv run --group dev ruff check .
+              - run: uv run --locked --group dev tox run
+      `),
+    });
+    const { candidates } = extractCi(fs);
+    expect(cmds(candidates)).toEqual(['echo "CARGO=cross" >> $GITHUB_ENV', 'uv run --group dev ruff check .', 'uv run --locked --group dev tox run']);
+    expect(find(candidates, 'echo "CARGO=cross" >> $GITHUB_ENV').confidence).toBeLessThanOrEqual(0.6);
+    expect(find(candidates, 'uv run --group dev ruff check .').confidence).toBeLessThanOrEqual(0.6);
+    expect(find(candidates, 'uv run --locked --group dev tox run')).toMatchObject({ stage: 'test', confidence: 0.9 });
+  });
+
   it('marks jobs on Windows/macOS runners and pwsh steps with their platform', () => {
     const fs = fixtureRepo({
       '.github/workflows/os.yml': dedent(`

@@ -9,7 +9,7 @@ import { isReleaseCommand } from '../documentation/command-facts.js';
 import { parseYamlTree, get, str, strList, strRecord, toPlain, entry, type YNode, YamlFileError } from './yaml-tree.js';
 import { chooseMatrixEntry, type MatrixEntry } from './matrix.js';
 import { conditionHolds, substitute, type ExprContext } from './expressions.js';
-import { candidate, cleanScript, CI_CONFIDENCE, decideStage, emptyFindings, isReleaseName, normaliseDir, platformOfLabel, type CiFindings } from './common.js';
+import { candidate, cleanScript, CI_CONFIDENCE, decideStage, emptyFindings, isInformational, isReleaseName, normaliseDir, platformOfLabel, usesRunnerPlumbing, type CiFindings } from './common.js';
 import { serviceOfImage, toolchainOfImage } from './images.js';
 import { versionFromFile } from './version-files.js';
 
@@ -51,19 +51,27 @@ export function extractGithubActions(fs: RepoFs): CiFindings {
   return out;
 }
 
-/** Workflows that only run on releases or tags publish things; they do not show how to test. */
-function releaseOnly(on: YNode | undefined): boolean {
+/** Triggers of workflows that build or test the code (the others triage issues, release, deploy…). */
+const CODE_TRIGGERS = new Set(['push', 'pull_request', 'pull_request_target', 'merge_group', 'workflow_call', 'schedule', 'workflow_dispatch']);
+
+/**
+ * Workflows that do not show how to build and test: those run only on releases or tags, or only
+ * on issue/label/comment events (triage bots).
+ */
+function notAboutCode(on: YNode | undefined): boolean {
   if (!on) return false;
   const triggers = on.kind === 'map' ? on.entries.map((e) => e.key) : strList(on).map((s) => s.value);
   if (triggers.length === 0) return false;
-  const releaseish = new Set(['release', 'registry_package', 'deployment', 'deployment_status', 'workflow_dispatch']);
   const push = get(on, 'push');
   const tagOnlyPush = push?.kind === 'map' && !!get(push, 'tags') && !get(push, 'branches') && !get(push, 'paths');
-  return triggers.every((t) => releaseish.has(t) || (t === 'push' && tagOnlyPush)) && triggers.some((t) => t !== 'workflow_dispatch');
+  const codeTriggers = triggers.filter((t) => CODE_TRIGGERS.has(t) && !(t === 'push' && tagOnlyPush));
+  if (codeTriggers.length === 0) return true;
+  // Manual-only next to a release trigger is a release workflow.
+  return codeTriggers.every((t) => t === 'workflow_dispatch') && triggers.some((t) => t === 'release' || (t === 'push' && tagOnlyPush));
 }
 
 function workflow(fs: RepoFs, file: string, wf: YNode, out: CiFindings): void {
-  if (releaseOnly(get(wf, 'on') ?? get(wf, 'true'))) return;
+  if (notAboutCode(get(wf, 'on') ?? get(wf, 'true'))) return;
   const jobs = get(wf, 'jobs');
   if (jobs?.kind !== 'map') return;
   const wfEnv = strRecord(get(wf, 'env'));
@@ -104,6 +112,8 @@ function workflow(fs: RepoFs, file: string, wf: YNode, out: CiFindings): void {
     const jobDefaults = get(get(job, 'defaults'), 'run');
     const steps = get(job, 'steps');
     if (steps?.kind !== 'seq') continue;
+    // Code scanning jobs build only to feed the analyser.
+    if (steps.items.some((st) => /^github\/codeql-action\//.test(str(get(st, 'uses')) ?? ''))) continue;
     steps.items.forEach((step, index) => {
       if (step.kind !== 'map') return;
       const stepName = str(get(step, 'name'));
@@ -122,13 +132,14 @@ function workflow(fs: RepoFs, file: string, wf: YNode, out: CiFindings): void {
       const shell = str(get(step, 'shell')) ?? str(get(jobDefaults, 'shell')) ?? str(get(wfDefaults, 'shell'));
       if (shell && /^python/.test(shell)) return; // a Python program, not a shell command
       const sub = substitute(cleanScript(run), ctx);
-      if (!sub.text || isReleaseCommand(sub.text)) return;
+      if (!sub.text || isReleaseCommand(sub.text) || isInformational(sub.text)) return;
       const stepEnv = literalEnv(strRecord(get(step, 'env')), ctx);
       const wd = str(get(step, 'working-directory')) ?? str(get(jobDefaults, 'working-directory')) ?? str(get(wfDefaults, 'working-directory'));
       const cwd = normaliseDir(wd === undefined ? undefined : substitute(wd, ctx).text);
       const platform: Platform | undefined = shell && /^(pwsh|powershell|cmd)/i.test(shell) ? 'windows' : jobPlatform === 'linux' ? undefined : jobPlatform;
       let confidence = CI_CONFIDENCE.githubActions;
       if (sub.unresolved.length) confidence -= 0.2;
+      if (usesRunnerPlumbing(sub.text)) confidence -= 0.3;
       out.candidates.push(candidate({
         command: sub.text,
         stage: decideStage(sub.text, stepName, 'build'),

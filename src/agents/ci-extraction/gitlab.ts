@@ -6,7 +6,7 @@
 import type { RepoFs } from '../../repo/repo-fs.js';
 import type { Stage } from '../../protocol/plan.js';
 import { isReleaseCommand } from '../documentation/command-facts.js';
-import { candidate, CI_CONFIDENCE, cleanScript, decideStage, emptyFindings, isReleaseName, platformOfLabel, stageOfName, type CiFindings } from './common.js';
+import { candidate, CI_CONFIDENCE, cleanScript, decideStage, emptyFindings, isInformational, isReleaseName, platformOfLabel, stageOfName, type CiFindings } from './common.js';
 import { get, loadYamlFile, str, strList, type YMap, type YNode } from './yaml-tree.js';
 import { serviceOfImage, toolchainOfImage } from './images.js';
 
@@ -77,7 +77,7 @@ export function extractGitlab(fs: RepoFs): CiFindings {
     for (const [node, fallback] of lists) {
       for (const item of strList(node)) {
         const command = cleanScript(item.value);
-        if (!command || isReleaseCommand(command)) continue;
+        if (!command || isReleaseCommand(command) || isInformational(command)) continue;
         const key = `${command}\u0000${platform ?? ''}`;
         if (seen.has(key)) continue; // shared before_script repeated in every job
         seen.add(key);

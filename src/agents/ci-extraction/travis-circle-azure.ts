@@ -6,7 +6,7 @@
 import type { RepoFs } from '../../repo/repo-fs.js';
 import type { Platform, Stage } from '../../protocol/plan.js';
 import { isReleaseCommand } from '../documentation/command-facts.js';
-import { candidate, CI_CONFIDENCE, cleanScript, decideStage, emptyFindings, isReleaseName, normaliseDir, platformOfLabel, type CiFindings } from './common.js';
+import { candidate, CI_CONFIDENCE, cleanScript, decideStage, emptyFindings, isInformational, isReleaseName, normaliseDir, platformOfLabel, type CiFindings } from './common.js';
 import { get, loadYamlFile, str, strList, strRecord, type YNode } from './yaml-tree.js';
 import { serviceOfImage, toolchainOfImage } from './images.js';
 import { chooseMatrixEntry } from './matrix.js';
@@ -45,7 +45,7 @@ export function extractTravis(fs: RepoFs): CiFindings {
   for (const [phase, fallback] of TRAVIS_PHASES) {
     for (const item of strList(get(root, phase))) {
       const command = cleanScript(item.value);
-      if (!command || isReleaseCommand(command)) continue;
+      if (!command || isReleaseCommand(command) || isInformational(command)) continue;
       out.candidates.push(candidate({
         command, stage: decideStage(command, undefined, fallback), file, line: item.line, detail: `travis:${phase}`, confidence: CI_CONFIDENCE.travis, env,
       }));
@@ -85,7 +85,7 @@ export function extractCircleci(fs: RepoFs): CiFindings {
       if (!run) continue;
       const command = cleanScript(str(run) ?? str(get(run, 'command')) ?? '');
       const name = str(get(run, 'name'));
-      if (!command || isReleaseCommand(command) || isReleaseName(name)) continue;
+      if (!command || isReleaseCommand(command) || isInformational(command) || isReleaseName(name)) continue;
       const key = `${command}\u0000${jobCwd ?? ''}`;
       if (seen.has(key)) continue;
       seen.add(key);
@@ -160,7 +160,7 @@ export function extractAzure(fs: RepoFs): CiFindings {
       if (!kind) continue;
       const command = cleanScript(str(get(step, kind)) ?? '');
       const display = str(get(step, 'displayName'));
-      if (!command || isReleaseCommand(command) || isReleaseName(display)) continue;
+      if (!command || isReleaseCommand(command) || isInformational(command) || isReleaseName(display)) continue;
       out.candidates.push(candidate({
         command,
         stage: decideStage(command, display, 'build'),

@@ -64,6 +64,32 @@ export function commandWords(part: string): string[] {
   return words.slice(i);
 }
 
+/** Options of runner commands that take a value (`uv run --group dev …`). */
+const RUNNER_VALUE_OPTS = new Set([
+  '--group', '--only-group', '--no-group', '--with', '--extra', '--python', '-p', '--package', '--env', '-e', '--directory',
+  '--project', '--index', '--from', '-n', '--name', '--prefix', '-s', '--server-args', '-k', '--kill-after', '--signal',
+]);
+
+/**
+ * The command a runner wrapper runs: `uv run [opts] X`, `poetry run X`, `pdm run`, `hatch run`,
+ * `pipenv run`, `rye run`, `conda run -n env X`, `bundle exec X`, `xvfb-run [opts] X`,
+ * `timeout 60 X`. Returns undefined when the words are not such a wrapper.
+ */
+export function unwrapRunner(w: string[]): string[] | undefined {
+  let i: number;
+  const [cmd, a1] = w;
+  if (/^(uv|poetry|pdm|hatch|pipenv|rye|conda|mamba|micromamba|pixi)$/.test(cmd ?? '') && a1 === 'run') i = 2;
+  else if (/^(bundle|bundler)$/.test(cmd ?? '') && a1 === 'exec') i = 2;
+  else if (cmd === 'xvfb-run' || cmd === 'timeout' || cmd === 'catchsegv' || cmd === 'dbus-run-session') i = 1;
+  else return undefined;
+  while (i < w.length && w[i].startsWith('-')) {
+    if (RUNNER_VALUE_OPTS.has(w[i]) && !w[i].includes('=')) i++;
+    i++;
+  }
+  if (cmd === 'timeout' && /^\d+[smhd]?$/.test(w[i] ?? '')) i++;
+  return w.slice(i);
+}
+
 const SYSTEM_INSTALLERS = /^(apt-get|apt|aptitude|yum|dnf|apk|pacman|zypper|emerge|brew|port|choco|winget|scoop|snap|nix-env|pkg)$/;
 const PYTHON_RUNNERS = /^(python[0-9.]*|py|pypy[0-9.]*)$/;
 
@@ -71,6 +97,8 @@ const PYTHON_RUNNERS = /^(python[0-9.]*|py|pypy[0-9.]*)$/;
 export function stageOfCommand(part: string): Stage | undefined {
   const w = commandWords(part);
   if (w.length === 0) return undefined;
+  const inner = unwrapRunner(w);
+  if (inner) return inner.length ? stageOfCommand(inner.join(' ')) : undefined;
   let [cmd] = w;
   cmd = cmd.replace(/^\.\//, './');
   const a1 = w[1] ?? '';
@@ -107,7 +135,7 @@ export function stageOfCommand(part: string): Stage | undefined {
   }
   if (/^(jest|vitest|mocha|ava|karma|cypress|playwright)$/.test(cmd)) return 'test';
   if (/^(tsc|webpack|rollup|esbuild|vite|tsup|gulp|grunt)$/.test(cmd)) return cmd === 'vite' && a1 !== 'build' ? 'run' : 'build';
-  if (/^(eslint|prettier|flake8|ruff|pylint|black|isort|mypy|pyright|rubocop|golangci-lint|shellcheck|clang-format|clang-tidy|stylelint|pre-commit|codespell|hadolint|yamllint|markdownlint|phpcs|phpstan|psalm|ktlint|detekt|checkstyle)$/.test(cmd)) return 'test';
+  if (/^(eslint|prettier|flake8|ruff|pylint|black|isort|mypy|pyright|pytype|bandit|rubocop|golangci-lint|shellcheck|clang-format|clang-tidy|stylelint|pre-commit|prek|codespell|hadolint|yamllint|markdownlint|phpcs|phpstan|psalm|ktlint|detekt|checkstyle|biome)$/.test(cmd)) return 'test';
 
   // Python.
   if (/^(pip[0-9.]*|pipx)$/.test(cmd) || (PYTHON_RUNNERS.test(cmd) && a1 === '-m' && /^pip/.test(a2))) {
@@ -132,7 +160,7 @@ export function stageOfCommand(part: string): Stage | undefined {
   if (/^(pytest|py\.test|nosetests|nose2|tox|nox|coverage|hypothesis|behave|trial)$/.test(cmd)) return 'test';
   if (PYTHON_RUNNERS.test(cmd)) {
     if (a1 === '-m') {
-      if (/^(pytest|unittest|nose|nose2|tox|nox|coverage|doctest|mypy|flake8|pylint|ruff|black|isort)$/.test(a2)) return 'test';
+      if (/^(pytest|unittest|nose|nose2|tox|nox|coverage|doctest|mypy|flake8|pylint|ruff|black|isort|pyright|pytype|bandit|pre_commit)$/.test(a2)) return 'test';
       if (/^(venv|virtualenv|ensurepip|pipx)$/.test(a2)) return 'install';
       if (a2 === 'build' || a2 === 'compileall') return 'build';
       if (/^(http\.server|flask|uvicorn|gunicorn|streamlit|django)$/.test(a2)) return 'run';
@@ -151,7 +179,7 @@ export function stageOfCommand(part: string): Stage | undefined {
     return undefined;
   }
   if (/^(virtualenv|pyenv-virtualenv)$/.test(cmd)) return 'install';
-  if (/^(uvicorn|gunicorn|flask|streamlit|jupyter|celery|daphne|hypercorn)$/.test(cmd)) return cmd === 'flask' && a1 !== 'run' ? undefined : 'run';
+  if (/^(uvicorn|gunicorn|flask|streamlit|jupyter|celery|daphne|hypercorn|fastapi)$/.test(cmd)) return cmd === 'flask' && !w.includes('run') ? undefined : 'run';
   if (cmd === 'source' || cmd === '.') return /activate/.test(a1) ? 'install' : undefined;
 
   // Go, Rust.
@@ -210,7 +238,7 @@ export function stageOfCommand(part: string): Stage | undefined {
   // C/C++ and generic builders.
   if (cmd === 'make' || cmd === 'gmake' || cmd === 'mingw32-make') {
     const targets = w.slice(1).filter((x) => !x.startsWith('-') && !x.includes('='));
-    if (targets.some((t) => /^(test|tests|check|unittest|unit|test-.*|.*-test|lint|coverage)$/.test(t))) return 'test';
+    if (targets.some((t) => /^(test|tests|check|unittest|unit|test-.*|.*-test|lint|coverage|ci|distcheck)$/.test(t))) return 'test';
     if (targets.some((t) => /^(install|deps|setup|bootstrap|dev|develop|requirements|init)$/.test(t))) return 'install';
     if (targets.some((t) => /^(run|serve|start|up)$/.test(t))) return 'run';
     return 'build';
@@ -258,11 +286,13 @@ export function stageOfScript(script: string): Stage | undefined {
 /** Whether the command only checks style (lint/format); such steps are weaker test evidence. */
 export function isLintCommand(script: string): boolean {
   return splitScript(script).every((p) => {
-    const w = commandWords(p);
+    const outer = commandWords(p);
+    const w = unwrapRunner(outer) ?? outer;
     const joined = w.join(' ');
-    return /^(eslint|prettier|flake8|ruff|pylint|black|isort|mypy|pyright|rubocop|golangci-lint|shellcheck|clang-format|clang-tidy|stylelint|pre-commit|codespell|hadolint|yamllint|markdownlint|phpcs|phpstan|psalm|ktlint|detekt)\b/.test(joined)
+    return /^(eslint|prettier|flake8|ruff|pylint|black|isort|mypy|pyright|pytype|bandit|rubocop|golangci-lint|shellcheck|clang-format|clang-tidy|stylelint|pre-commit|prek|codespell|hadolint|yamllint|markdownlint|phpcs|phpstan|psalm|ktlint|detekt|biome)\b/.test(joined)
       || /^(npm|pnpm|yarn|bun)( run)? (lint|format|fmt|prettier|typecheck|type-check|check-format|format:check)\b/.test(joined)
-      || /^(python[0-9.]*|py) -m (flake8|pylint|black|isort|mypy|ruff)\b/.test(joined)
+      || /^(python[0-9.]*|py) -m (flake8|pylint|black|isort|mypy|ruff|pyright|pytype|bandit|pre_commit)\b/.test(joined)
+      || /^tox (-e|run -e) (lint|typing|type|mypy|style|pep8|flake8|format|pre-commit|docs)\b/.test(joined)
       || /^(go vet|gofmt|cargo fmt|cargo clippy|make (lint|fmt|format|typecheck|check-format|format-check|fmt-check))\b/.test(joined)
       || /^npx (eslint|prettier|tsc --noEmit|stylelint)\b/.test(joined);
   });
@@ -271,7 +301,7 @@ export function isLintCommand(script: string): boolean {
 /** Release/deploy/publish/coverage-upload commands: never part of installing and testing a checkout. */
 const RELEASE_PATTERNS: RegExp[] = [
   /\b(npm|yarn|pnpm|bun) (publish|deploy|dist-tag)\b/, /\byarn npm publish\b/, /\btwine upload\b/, /\b(docker|podman) (push|login|tag|manifest)\b/,
-  /\bgh (release|pr|api)\b/, /\bcargo (publish|login)\b/, /\bgem push\b/, /\b(poetry|flit|hatch|uv|pdm) publish\b/,
+  /\bgh (release|pr|api|issue|label|workflow|run)\b/, /\bcargo (publish|login)\b/, /\bgem push\b/, /\b(poetry|flit|hatch|uv|pdm) publish\b/,
   /\bmvn\b.*\bdeploy\b/, /\bgradlew?\b.*\bpublish\w*\b/, /\bcodecov\b/, /\bcoveralls\b/, /\bcodeclimate\b/, /\bsonar-scanner\b/,
   /\baws (s3|ecr|ecs|cloudformation|lambda|deploy)\b/, /\bgcloud\b/, /\bkubectl\b/, /\bhelm (upgrade|install|push)\b/,
   /\bfirebase deploy\b/, /\bvercel\b/, /\bnetlify deploy\b/, /\bgit push\b/, /\bghp-import\b/, /\bmkdocs gh-deploy\b/,

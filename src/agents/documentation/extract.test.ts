@@ -322,6 +322,35 @@ describe('Markdown code blocks', () => {
     expect(find(candidates, 'pip install -e .').confidence).toBeGreaterThanOrEqual(0.6);
   });
 
+  it('lowers installing the released project through system package managers, and skips clones with options', () => {
+    const fs = fixtureRepo({
+      'Cargo.toml': '[package]\nname = "ripgrep"\n',
+      'README.md': dedent(`
+        ## Installation
+
+        ${fence}sh
+        brew install ripgrep
+        sudo apt-get install ripgrep
+        sudo apt-get install libpcre2-dev
+        git clone -c fetch.fsck.badTimezone=ignore --depth 1 https://github.com/BurntSushi/ripgrep.git
+        cd ripgrep
+        cargo build --release
+        ${fence}
+
+        From a tarball:
+
+        ${fence}sh
+        cd ripgrep
+        cargo test
+        ${fence}
+      `),
+    });
+    const { candidates } = extractDocs(fs);
+    expect(cmds(candidates)).toEqual(['brew install ripgrep', 'sudo apt-get install ripgrep', 'sudo apt-get install libpcre2-dev', 'cargo build --release', 'cargo test']);
+    expect(find(candidates, 'sudo apt-get install ripgrep').confidence).toBeLessThanOrEqual(0.2);
+    expect(find(candidates, 'sudo apt-get install libpcre2-dev').confidence).toBeGreaterThan(0.5);
+  });
+
   it('trusts developer documentation more than usage: CONTRIBUTING above a README Usage section', () => {
     const fs = fixtureRepo({
       'README.md': `## Usage\n\n${fence}sh\nmake run\n${fence}\n`,

@@ -101,10 +101,10 @@ function candidatesFromBlocks(blocks: DocBlock[], doc: DocInfo, fs: RepoFs, iden
       const words = commandWords(command);
       // `git clone <this repository>` and the `cd` into it: the checkout already exists.
       if (words[0] === 'git' && words[1] === 'clone') {
-        const args = words.slice(2).filter((w) => !w.startsWith('-'));
-        const name = args[1] ?? (args[0] ? repoNameFromUrl(args[0]) : '');
-        if (!args[0] || identity.repoNames.has(name.toLowerCase()) || identity.repoNames.has(repoNameFromUrl(args[0])) || findPlaceholders(args[0]).length > 0) {
-          clonedName = name.toLowerCase();
+        const { url, dir } = cloneArgs(words.slice(2));
+        const name = (dir ?? (url ? repoNameFromUrl(url) : '')).toLowerCase();
+        if (!url || identity.repoNames.has(name) || identity.repoNames.has(repoNameFromUrl(url)) || findPlaceholders(url).length > 0) {
+          clonedName = name;
           continue;
         }
       }
@@ -113,7 +113,10 @@ function candidatesFromBlocks(blocks: DocBlock[], doc: DocInfo, fs: RepoFs, iden
         const target = cdMatch[2].replace(/\/+$/, '');
         const rest = cdMatch[3];
         const joined = normaliseCwd(cwd, target);
-        if (clonedName !== undefined && (target.toLowerCase() === clonedName || identity.repoNames.has(target.toLowerCase()) || /^<.*>$/.test(target))) {
+        const intoCheckout = target.toLowerCase() === clonedName || identity.repoNames.has(target.toLowerCase()) || /^<.*>$/.test(target);
+        // `cd <repo>` after a clone, or into a folder named like the repository that the checkout
+        // does not contain (a tarball's top folder): we are already there.
+        if (intoCheckout && (clonedName !== undefined || !fs.isDir(target))) {
           clonedName = undefined;
           if (!rest) continue;
           command = rest;
@@ -155,6 +158,18 @@ function candidatesFromBlocks(blocks: DocBlock[], doc: DocInfo, fs: RepoFs, iden
   return out;
 }
 
+/** URL and target folder of `git clone [options] <url> [dir]`, skipping options and their values. */
+function cloneArgs(args: string[]): { url?: string; dir?: string } {
+  const withValue = new Set(['-c', '--config', '-b', '--branch', '-o', '--origin', '--depth', '--reference', '-j', '--jobs', '--filter', '-u', '--upload-pack', '--separate-git-dir', '--template', '--shallow-since', '--shallow-exclude']);
+  const rest: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    if (withValue.has(args[i])) { i++; continue; }
+    if (args[i].startsWith('-')) continue;
+    rest.push(args[i]);
+  }
+  return { url: rest[0], dir: rest[1] };
+}
+
 function defaultStage(kind: string): Stage {
   return kind === 'building' ? 'build' : 'install';
 }
@@ -179,7 +194,7 @@ function normaliseCwd(cwd: string | undefined, target: string): string | undefin
 
 /** `pip install <this project>` (from the registry, not the checkout) and its npm/gem/cargo kin. */
 function installsPublishedSelf(command: string, identity: ProjectIdentity): boolean {
-  if (!identity.packageNames.size) return false;
+  if (!identity.packageNames.size && !identity.repoNames.size) return false;
   const w = commandWords(command);
   let args: string[] = [];
   if (/^pip[0-9.]*$|^pipx$/.test(w[0] ?? '') && w[1] === 'install') args = w.slice(2);
@@ -188,6 +203,16 @@ function installsPublishedSelf(command: string, identity: ProjectIdentity): bool
   else if (w[0] === 'yarn' && w[1] === 'add') args = w.slice(2);
   else if (/^(gem|cargo|uv)$/.test(w[0] ?? '') && (w[1] === 'install' || (w[0] === 'uv' && w[1] === 'add'))) args = w.slice(2);
   else if (w[0] === 'go' && (w[1] === 'install' || w[1] === 'get')) args = w.slice(2);
+  else if (/^(apt-get|apt|dnf|yum|zypper|pacman|apk|brew|port|choco|scoop|winget|snap|flatpak|emerge|nix-env|pkg|pkg_add|pkgin|pkgman|xbps-install|flox|guix|conda|mamba|pipx|cargo|spack)$/.test(w[0] ?? '')) {
+    // System package managers installing the project's own released package (`brew install ripgrep`).
+    const names = w.slice(1).filter((a) => !a.startsWith('-') && !/^(install|add|in|-S|binstall|-i)$/.test(a))
+      .flatMap((a) => [a, ...a.toLowerCase().split(/[/.:]/)]);
+    const own = new Set([...identity.packageNames, ...identity.repoNames]);
+    if (/^(install|add|in|-S|-Sy|binstall|-i|--install|-iA)$/.test(w[1] ?? '') || /^(pkg_add|xbps-install|emerge)$/.test(w[0]) || w.includes('--install') || w.includes('-iA')) {
+      return names.some((n) => own.has(n.toLowerCase().replace(/_/g, '-')));
+    }
+    return false;
+  }
   return args
     .filter((a) => !a.startsWith('-'))
     .map((a) => a.replace(/^["']|["']$/g, '').replace(/\[.*\]$/, '').replace(/(@[^/]*|[=<>~!].*)$/, '').toLowerCase().replace(/_/g, '-'))

@@ -208,7 +208,7 @@ export function looksLikeCommandLine(text: string): boolean {
   if (!t || t.startsWith('#')) return false;
   const first = t.split(/\s+/)[0];
   if (COMMAND_WORDS.has(first)) return !/[:=]$/.test(first) && !/^[A-Za-z_]+\s*[:=]\s*[{[]/.test(t);
-  if (/^\.{0,2}\/[\w./-]+$/.test(first) || /^(scripts?|bin|tools)\/[\w./-]+$/.test(first)) return true;
+  if (/^\.{1,2}\/[\w./-]+$/.test(first) || /^(scripts?|bin|tools)\/[\w./-]+$/.test(first)) return true;
   if (/^[A-Z_][A-Z0-9_]*=\S*$/.test(first) && t.includes(' ')) return true;
   return false;
 }

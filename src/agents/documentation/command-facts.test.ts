@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { findPlaceholders, isLintCommand, isReleaseCommand, platformOfCommand, platformOfText, splitScript, stageOfCommand, stageOfScript } from './command-facts.js';
+
+describe('command facts', () => {
+  it('knows the stage of common commands across ecosystems', () => {
+    const table: [string, string | undefined][] = [
+      ['sudo apt-get install -y libpq-dev', 'system'], ['brew install openssl', 'system'], ['rustup toolchain install stable', 'system'],
+      ['npm ci', 'install'], ['yarn', 'install'], ['pnpm install --frozen-lockfile', 'install'], ['pip install -r requirements.txt', 'install'],
+      ['python -m pip install -e .', 'install'], ['poetry install --with dev', 'install'], ['uv sync --locked', 'install'], ['bundle install', 'install'],
+      ['composer install', 'install'], ['go mod download', 'install'], ['dotnet restore', 'install'], ['git submodule update --init', 'install'],
+      ['npm run build', 'build'], ['cargo build --release', 'build'], ['go build ./...', 'build'], ['mvn -B package', 'build'], ['./gradlew assemble', 'build'],
+      ['cmake --build build', 'build'], ['./configure --prefix=/usr', 'build'], ['make -j4', 'build'], ['python -m build', 'build'], ['meson setup build', 'build'],
+      ['npm test', 'test'], ['npm run test:unit', 'test'], ['yarn test --ci', 'test'], ['pytest -q', 'test'], ['python -m pytest tests', 'test'], ['tox -e py', 'test'],
+      ['go test ./...', 'test'], ['cargo test --all', 'test'], ['mvn verify', 'test'], ['./gradlew check', 'test'], ['make check', 'test'], ['ctest --output-on-failure', 'test'],
+      ['bundle exec rspec', 'test'], ['vendor/bin/phpunit', 'test'], ['dotnet test', 'test'], ['npx jest --coverage', 'test'], ['uv run --group dev tox run', 'test'],
+      ['poetry run pytest', 'test'], ['timeout 600 make test', 'test'], ['xvfb-run -a npm test', 'test'],
+      ['npm start', 'run'], ['flask --app hello run', 'run'], ['docker run --rm app', 'run'], ['cargo run -- --help', 'run'], ['python app.py', 'run'],
+      ['echo hello', undefined], ['cd src', undefined],
+    ];
+    for (const [cmd, stage] of table) expect(stageOfCommand(cmd), cmd).toBe(stage);
+  });
+
+  it('takes the latest stage of a script and splits only outside quotes', () => {
+    expect(splitScript('npm ci && npm run build; echo "a && b" || true\nnpm test')).toEqual(['npm ci', 'npm run build', 'echo "a && b"', 'true', 'npm test']);
+    expect(stageOfScript('npm ci && npm run build && npm test')).toBe('test');
+    expect(stageOfScript('sudo apt-get update && sudo apt-get install -y gcc')).toBe('system');
+  });
+
+  it('tells platforms apart', () => {
+    expect(platformOfCommand('brew install x')).toBe('macos');
+    expect(platformOfCommand('choco install x')).toBe('windows');
+    expect(platformOfCommand('Invoke-WebRequest https://x -OutFile y')).toBe('windows');
+    expect(platformOfCommand('set FOO=bar')).toBe('windows');
+    expect(platformOfCommand('set -e')).toBeUndefined();
+    expect(platformOfCommand('build.bat')).toBe('windows');
+    expect(platformOfCommand('sudo apt-get install x && brew install y')).toBe('macos');
+    expect(platformOfCommand('npm ci')).toBeUndefined();
+    expect(platformOfText('Installing on Windows')).toBe('windows');
+    expect(platformOfText('macOS (Homebrew)')).toBe('macos');
+    expect(platformOfText('Linux / macOS')).toBeUndefined();
+  });
+
+  it('finds placeholders and nothing in ordinary commands', () => {
+    expect(findPlaceholders('curl -H "Authorization: Bearer <TOKEN>" https://api')).toEqual(['<TOKEN>']);
+    expect(findPlaceholders('export KEY=your_api_key_here')).toEqual(['your_api_key_here']);
+    for (const plain of ['pip install "pkg[extra]>=1.0"', 'cat <<EOF > f', 'make 2>&1 | tee log', 'echo $((1 + 2))', 'git log --format="%H"', 'docker run -p 8080:80 app']) {
+      expect(findPlaceholders(plain), plain).toEqual([]);
+    }
+  });
+
+  it('recognises lint-only and release commands', () => {
+    expect(isLintCommand('npm run lint')).toBe(true);
+    expect(isLintCommand('uv run ruff check .')).toBe(true);
+    expect(isLintCommand('npm run lint && npm test')).toBe(false);
+    expect(isReleaseCommand('npm publish --access public')).toBe(true);
+    expect(isReleaseCommand('docker push ghcr.io/a/b')).toBe(true);
+    expect(isReleaseCommand('gh issue close 1')).toBe(true);
+    expect(isReleaseCommand('npm test')).toBe(false);
+  });
+});
