@@ -6,7 +6,7 @@
  *     embedding and benchmarks where no bus is wanted.
  * The engine only knows the StepInvoker function type (executor.ts).
  */
-import { ulid } from 'ulid';
+import { randomUUID } from 'node:crypto';
 import { NovaError } from '../errors.js';
 import type { Agent } from '../agents/agent.js';
 import { Message } from '../protocol/message.js';
@@ -47,7 +47,8 @@ export function directInvoker(agents: Agent[]): StepInvoker {
       throw new NovaError('NOT_FOUND', `agent "${agent.id}" has no capability "${call.capability}"`, { hint: `It has: ${agent.capabilities.map((c) => c.name).join(', ')}`, exitCode: 1 });
     }
     const message = Message.parse({
-      message_id: ulid(), timestamp: new Date().toISOString(), from_agent: WORKFLOW_ENGINE_ID, to_agent: agent.id,
+      // randomUUID, not ulid: ulid draws entropy per character, which showed up at 15% of a benchmark.
+      message_id: randomUUID(), timestamp: new Date().toISOString(), from_agent: WORKFLOW_ENGINE_ID, to_agent: agent.id,
       message_type: call.capability, content: call.input, requires_response: true,
     });
     return agent.handle(message, { runId: call.runId, signal: call.signal });

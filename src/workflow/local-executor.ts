@@ -18,7 +18,7 @@ import type { WorkflowDefinition, WorkflowEvent } from '../protocol/workflow.js'
 import type { RunOutcome, StartOptions, StepInvoker, WorkflowExecutor } from './executor.js';
 import { RunState, WorkflowMachine, toStepError } from './machine.js';
 import { StaleTransitionError, WorkflowStore } from './persistence.js';
-import type { Dispatch, Transition } from './records.js';
+import { mergeTransitions, type Dispatch, type Transition } from './records.js';
 import { checkRunInput } from './run-input.js';
 
 export interface LocalExecutorOptions {
@@ -173,9 +173,16 @@ export class LocalWorkflowExecutor implements WorkflowExecutor {
   }
 }
 
+type Compute = (m: WorkflowMachine) => Promise<Transition | null> | Transition | null;
+interface Pending { compute: Compute; resolve: () => void; reject: (e: unknown) => void }
+/** Transitions committed together at most. */
+const MAX_BATCH = 64;
+
 class Driver {
   readonly machine: WorkflowMachine;
-  private chain: Promise<void> = Promise.resolve();
+  private readonly pending: Pending[] = [];
+  private pumping = false;
+  private needsReload = false;
   private readonly inflight = new Map<string, AbortController>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private heartbeat?: NodeJS.Timeout;
@@ -206,46 +213,78 @@ class Driver {
         }
         // Someone may have cancelled the run from outside (nova workflow cancel).
         const run = await this.ex.wf.loadRun(this.runId);
-        if (run && run.version !== this.state.run.version) this.enqueue(async () => { await this.reload(); });
+        if (run && run.version !== this.state.run.version && !this.pumping) {
+          this.needsReload = true;
+          void this.pump();
+        }
       }).catch((e: unknown) => this.ex.opts.log?.(`workflow: lease renewal failed: ${(e as Error).message}`));
     }, every);
     this.heartbeat.unref();
   }
 
-  /** Compute and commit one transition, then perform its effects (serialised per run). */
-  transition(compute: (m: WorkflowMachine) => Promise<Transition | null> | Transition | null): Promise<void> {
-    return this.enqueue(async () => {
-      for (let tries = 0; tries < 3; tries++) {
-        if (this.stopped) return;
-        const t = await compute(this.machine);
-        if (!t) return;
-        try {
-          await this.ex.wf.commit(t);
-        } catch (e) {
-          if (e instanceof StaleTransitionError) {
-            await this.reload();
-            continue;
-          }
-          throw e;
-        }
-        this.effects(t);
-        if (this.state.run.status !== 'running') this.finish();
-        return;
-      }
+  /**
+   * Compute and commit a transition, then perform its effects. Transitions of a run are serialised;
+   * those requested while a commit is in flight are computed one after another and committed
+   * together (group commit), so a fan-out's completions share transactions.
+   */
+  transition(compute: Compute): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.pending.push({ compute, resolve, reject });
+      void this.pump();
     });
   }
 
-  private enqueue(fn: () => Promise<void>): Promise<void> {
-    const p = this.chain.then(fn);
-    this.chain = p.catch((e: unknown) => {
-      this.ex.opts.log?.(`workflow: run ${this.runId}: ${(e as Error).message}`);
-      this.stop().then(() => this.rejectDone(e));
-    });
-    return p;
+  private async pump(): Promise<void> {
+    if (this.pumping) return;
+    this.pumping = true;
+    try {
+      while ((this.pending.length || this.needsReload) && !this.stopped) {
+        const batch = this.pending.splice(0, MAX_BATCH);
+        try {
+          await this.runBatch(batch);
+          for (const b of batch) b.resolve();
+        } catch (e) {
+          this.ex.opts.log?.(`workflow: run ${this.runId}: ${(e as Error).message}`);
+          for (const b of [...batch, ...this.pending.splice(0)]) b.reject(e);
+          await this.stop();
+          this.rejectDone(e);
+        }
+      }
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private async runBatch(batch: Pending[]): Promise<void> {
+    for (let tries = 0; tries < 5; tries++) {
+      if (this.needsReload) await this.reload();
+      if (this.stopped) return;
+      const ts: Transition[] = [];
+      for (const b of batch) {
+        const t = await b.compute(this.machine);
+        if (t) ts.push(t);
+      }
+      if (!ts.length) return;
+      const merged = mergeTransitions(ts);
+      try {
+        await this.ex.wf.commit(merged);
+      } catch (e) {
+        if (e instanceof StaleTransitionError) {
+          this.needsReload = true;
+          continue;
+        }
+        throw e;
+      }
+      this.effects(merged);
+      if (this.state.run.status !== 'running') this.finish();
+      return;
+    }
+    throw new NovaError('CONFLICT', `run ${this.runId} kept changing under this executor`, { hint: `Another process is driving it; see nova workflow status ${this.runId}` });
   }
 
   /** The store is the truth: rebuild the in-memory state from it (after a conflict or an outside cancel). */
   private async reload(): Promise<void> {
+    this.needsReload = false;
     const loaded = await this.ex.wf.load(this.runId);
     const fresh = new RunState(loaded.run, loaded.steps, loaded.threads);
     this.state = fresh;

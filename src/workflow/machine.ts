@@ -57,6 +57,8 @@ export class RunState {
   private readonly threadOutputs = new Map<string, Record<string, unknown>>();
   private readonly visits = new Map<string, number>();
   private readonly children = new Map<string, ThreadRecord[]>();
+  /** Per container: how many child threads are in each status (a 1,000-way fan-out must not rescan). */
+  private readonly childCounts = new Map<string, Record<WorkflowThreadStatus, number>>();
 
   constructor(public run: RunRecord, steps: StepRecord[] = [], threads: ThreadRecord[] = []) {
     this.index = indexDefinition(run.definition);
@@ -72,20 +74,32 @@ export class RunState {
   }
 
   putThread(t: ThreadRecord): void {
-    const had = this.threads.has(t.threadKey);
+    const before = this.threads.get(t.threadKey);
     this.threads.set(t.threadKey, t);
-    if (!had && t.parentKey) {
+    if (!t.parentKey) return;
+    let counts = this.childCounts.get(t.parentKey);
+    if (!counts) this.childCounts.set(t.parentKey, (counts = { running: 0, succeeded: 0, failed: 0, cancelled: 0 }));
+    if (!before) {
       const list = this.children.get(t.parentKey) ?? [];
       list.push(t);
       this.children.set(t.parentKey, list);
-    } else if (had && t.parentKey) {
+    } else {
       const list = this.children.get(t.parentKey)!;
-      list[list.findIndex((x) => x.threadKey === t.threadKey)] = t;
+      // Children are created in index order, so the index finds the entry directly.
+      const i = list[t.idx]?.threadKey === t.threadKey ? t.idx : list.findIndex((x) => x.threadKey === t.threadKey);
+      list[i] = t;
+      counts[before.status]--;
     }
+    counts[t.status]++;
   }
 
   childrenOf(stepKey: string): ThreadRecord[] {
     return this.children.get(stepKey) ?? [];
+  }
+
+  childCountsOf(stepKey: string): Record<WorkflowThreadStatus, number> & { total: number } {
+    const c = this.childCounts.get(stepKey) ?? { running: 0, succeeded: 0, failed: 0, cancelled: 0 };
+    return { ...c, total: c.running + c.succeeded + c.failed + c.cancelled };
   }
 
   countVisit(s: StepRecord): void {
@@ -532,17 +546,16 @@ export class WorkflowMachine {
   }
 
   private async settleParallel(tx: TxBuilder, rec: StepRecord, branches: string[], join: 'all' | { first: number }): Promise<void> {
-    const kids = this.state.childrenOf(rec.stepKey);
+    const counts = this.state.childCountsOf(rec.stepKey);
     const total = branches.length;
     const need = join === 'all' ? total : Math.min(join.first, total);
-    const ok = kids.filter((k) => k.status === 'succeeded');
-    const failed = kids.filter((k) => k.status === 'failed');
-    if (failed.length > total - need) {
-      const f = failed[0];
+    if (counts.failed > total - need) {
+      const f = this.state.childrenOf(rec.stepKey).find((k) => k.status === 'failed')!;
       await this.failFinal(tx, rec, childError(rec.stepId, 'branch', f.idx, f.error, branches[f.idx]), 'failed');
       return;
     }
-    if (ok.length >= need) {
+    if (counts.succeeded >= need) {
+      const ok = this.state.childrenOf(rec.stepKey).filter((k) => k.status === 'succeeded');
       const out: Record<string, unknown> = {};
       for (const k of ok.sort((a, b) => a.idx - b.idx)) out[branches[k.idx]] = k.output;
       this.cancelBelow(tx, rec.stepKey);
@@ -558,16 +571,15 @@ export class WorkflowMachine {
     for (;;) {
       const rec = this.state.steps.get(rec0.stepKey)!;
       if (rec.status !== 'running') return;
-      const kids = this.state.childrenOf(rec.stepKey);
-      const running = kids.filter((k) => k.status === 'running').length;
-      if (kids.length === items.length && running === 0) {
+      const counts = this.state.childCountsOf(rec.stepKey);
+      if (counts.total === items.length && counts.running === 0) {
         const out = new Array<unknown>(items.length);
-        for (const k of kids) out[k.idx] = k.output;
+        for (const k of this.state.childrenOf(rec.stepKey)) out[k.idx] = k.output;
         await this.succeed(tx, rec, out);
         return;
       }
-      if (kids.length >= items.length || running >= step.concurrency) return;
-      const i = kids.length;
+      if (counts.total >= items.length || counts.running >= step.concurrency) return;
+      const i = counts.total;
       const tk = `${rec.stepKey}/${i}`;
       this.newThread(tx, tk, rec.stepKey, 'item', i, { item: items[i], index: i });
       await this.enter(tx, tk, step.do);

@@ -2,7 +2,9 @@
  * The durable records of a workflow run and the unit in which they change (a Transition).
  *
  * A run is three kinds of rows (tables in migrations/004-workflow.ts, access in persistence.ts):
- *   - RunRecord    (workflow_runs):    status, the definition snapshot, input/output, `version`;
+ *   - RunRecord    (workflow_runs):    status, output, `version`; its definition snapshot
+ *                  (workflow_definitions, shared by hash) and input (workflow_run_inputs) are
+ *                  stored apart because the run row is rewritten by every transition;
  *   - ThreadRecord (workflow_threads): the main thread and every child thread a container started;
  *   - StepRecord   (workflow_steps):   one row per step *instance* (step id × thread × visit).
  * plus an append-only `workflow_events` log.
@@ -103,6 +105,8 @@ export interface Transition {
   runId: string;
   /** The run version this transition was computed from; commit fails if it changed. */
   fromVersion: number;
+  /** The version after commit; default fromVersion + 1 (more for merged transitions). */
+  toVersion?: number;
   /** Set when the transition creates the run. */
   createRun?: RunRecord;
   run?: Pick<RunRecord, 'status' | 'output' | 'error' | 'finishedAt'>;
@@ -123,4 +127,35 @@ export function emptyTransition(runId: string, fromVersion: number): Transition 
 
 export function isTerminalRun(status: WorkflowRunStatus): boolean {
   return status !== 'running';
+}
+
+/**
+ * Several transitions computed one after another from one RunState, as one commit (group commit:
+ * completions that arrive while a commit is in progress share the next one). Rows keep their first
+ * guard and their last content; the run version moves by the number of transitions.
+ */
+export function mergeTransitions(ts: Transition[]): Transition {
+  if (ts.length === 1) return ts[0];
+  const steps = new Map<string, StepWrite>();
+  const threads = new Map<string, ThreadWrite>();
+  const out: Transition = { ...emptyTransition(ts[0].runId, ts[0].fromVersion), createRun: ts[0].createRun };
+  for (const t of ts) {
+    for (const w of t.steps) {
+      const prev = steps.get(w.row.stepKey);
+      steps.set(w.row.stepKey, prev ? { row: w.row, prev: prev.prev } : w);
+    }
+    for (const w of t.threads) {
+      const prev = threads.get(w.row.threadKey);
+      threads.set(w.row.threadKey, prev ? { row: w.row, insert: prev.insert } : w);
+    }
+    if (t.run) out.run = t.run;
+    out.events.push(...t.events);
+    out.dispatch.push(...t.dispatch);
+    out.timers.push(...t.timers);
+    out.abort.push(...t.abort);
+  }
+  out.steps = [...steps.values()];
+  out.threads = [...threads.values()];
+  out.toVersion = ts[ts.length - 1].fromVersion + 1;
+  return out;
 }

@@ -9,11 +9,23 @@ import { bigint, withSeq } from './migration.js';
 export const workflowTables: NovaMigration = {
   name: '004-workflow',
   async up(db, dialect) {
+    // Definitions and inputs live apart from the run row: the run row is rewritten by every
+    // transition (its version), and SQLite rewrites a whole row on UPDATE, large text included.
+    await db.schema.createTable('workflow_definitions')
+      .addColumn('hash', 'text', (c) => c.primaryKey())
+      .addColumn('workflow', 'text', (c) => c.notNull())
+      .addColumn('definition', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema.createTable('workflow_run_inputs')
+      .addColumn('run_id', 'text', (c) => c.primaryKey())
+      .addColumn('input', 'text', (c) => c.notNull())
+      .execute();
+
     await db.schema.createTable('workflow_runs')
       .addColumn('run_id', 'text', (c) => c.primaryKey())
       .addColumn('workflow', 'text', (c) => c.notNull())
-      .addColumn('definition', 'text', (c) => c.notNull())
-      .addColumn('input', 'text', (c) => c.notNull())
+      .addColumn('definition_hash', 'text', (c) => c.notNull())
       .addColumn('status', 'text', (c) => c.notNull())
       .addColumn('output', 'text')
       .addColumn('error', 'text')
