@@ -39,6 +39,7 @@ export class CommLog {
   private flushing: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private failures = 0;
+  private closed = false;
   private readonly flushDelayMs: number;
   private readonly rowsPerStatement: number;
 
@@ -53,7 +54,8 @@ export class CommLog {
   }
 
   touch(rec: LogRecord): void {
-    if (rec.dirty) return;
+    // After close, a handler that finishes late changes nothing: the store may be gone.
+    if (rec.dirty || this.closed) return;
     rec.dirty = true;
     this.pending.push(rec);
     if (!this.timer && !this.flushing) this.schedule(this.flushDelayMs);
@@ -76,7 +78,7 @@ export class CommLog {
     }
     this.flushing = this.write().finally(() => {
       this.flushing = undefined;
-      if (this.pending.length > 0 && !this.timer) this.schedule(this.failures ? Math.min(1000, 50 * 2 ** this.failures) : this.flushDelayMs);
+      if (this.pending.length > 0 && !this.timer && !this.closed) this.schedule(this.failures ? Math.min(1000, 50 * 2 ** this.failures) : this.flushDelayMs);
     });
     await this.flushing;
   }
@@ -151,9 +153,14 @@ export class CommLog {
   }
 
   async close(): Promise<void> {
-    await this.flush();
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
+    this.closed = true;
+    try {
+      await this.flush();
+    } finally {
+      if (this.timer) clearTimeout(this.timer);
+      this.timer = undefined;
+      this.pending = [];
+    }
   }
 }
 

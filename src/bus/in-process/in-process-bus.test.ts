@@ -74,6 +74,42 @@ for (const backend of storeBackends()) {
       }
     });
 
+    it('recover() redelivers what the log shows unfinished, continuing the attempt count', async () => {
+      const { store, cleanup } = await backend.open();
+      const retry = { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 1 };
+      try {
+        const first = new InProcessBus({ store, retry });
+        const absent = contractId('absent');
+        const crashed = contractId('crashed');
+        const held = await first.send(contractMessage({ to_agent: absent, content: { i: 1 } }));
+        let release!: () => void;
+        await first.consume(crashed, () => new Promise<void>((r) => { release = r; })); // never finishes before the "crash"
+        const inFlight = await first.send(contractMessage({ to_agent: crashed, content: { i: 2 } }));
+        await waitFor(() => release !== undefined, 'the delivery in progress');
+        await first.close(); // the process stops: one message held, one delivered but not acknowledged
+        await store.db.insertInto('messages').values({ message_id: 'garbled', from_agent: 'a', to_agent: absent, message_type: 't', priority: 'normal', parent_message_id: null, body: '{not json', status: 'queued', attempts: 0, error: null, created_at: new Date().toISOString(), updated_at: new Date().toISOString() }).execute();
+
+        const second = new InProcessBus({ store, retry });
+        expect(await second.recover()).toBe(2);
+        const got: Message[] = [];
+        await second.consume(absent, (m) => { got.push(m); });
+        await second.consume(crashed, (m) => { got.push(m); });
+        await waitFor(() => got.length === 2, 'both recovered messages');
+        expect(got.map((m) => [m.message_id, m.attempt]).sort()).toEqual([[held.message_id, 1], [inFlight.message_id, 2]].sort());
+        await second.drain();
+        const rows = await store.db.selectFrom('messages').select(['message_id', 'status', 'attempts', 'error']).execute();
+        const by = new Map(rows.map((r) => [r.message_id, r]));
+        expect(by.get(held.message_id)).toMatchObject({ status: 'acked', attempts: 1 });
+        expect(by.get(inFlight.message_id)).toMatchObject({ status: 'acked', attempts: 2 });
+        expect(by.get('garbled')).toMatchObject({ status: 'dead', error: 'the logged message could not be read back after a restart' });
+        expect(await second.recover()).toBe(0);
+        await second.close();
+        release();
+      } finally {
+        await cleanup();
+      }
+    });
+
     it('writes nothing for a rejected message', async () => {
       const { store, cleanup } = await backend.open();
       const bus = new InProcessBus({ store, maxMessageBytes: 1000 });

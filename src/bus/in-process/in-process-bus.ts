@@ -208,7 +208,47 @@ export class InProcessBus implements MessageBus {
       this.agents.set(m.to_agent, box);
     }
     this.track(t, 1);
-    this.enqueue({ t, box, attempt: 1, enqueuedAt: t.acceptedAt, cancelled: false });
+    this.enqueue({ t, box, attempt: t.attempts + 1, enqueuedAt: t.acceptedAt, cancelled: false });
+  }
+
+  /**
+   * After a crash or restart: take back the direct messages the log shows unfinished (queued,
+   * failed, or delivered without an acknowledgement) and deliver them again, continuing their
+   * attempt count (at-least-once). Call it once at start-up, and only when no other live bus uses
+   * the same store, or both would deliver them. Returns how many were taken back.
+   */
+  async recover(): Promise<number> {
+    const store = this.opts.store;
+    if (!store || !this.log) return 0;
+    await this.log.flush();
+    const rows = await store.db.selectFrom('messages')
+      .select(['message_id', 'from_agent', 'to_agent', 'message_type', 'priority', 'parent_message_id', 'body', 'attempts', 'created_at'])
+      .where('status', 'in', ['queued', 'failed', 'delivered']).where('to_agent', 'not like', 'topic:%')
+      .orderBy('seq').execute();
+    let taken = 0;
+    for (const row of rows) {
+      if (this.live.has(row.message_id)) continue;
+      let parsed: unknown;
+      try { parsed = JSON.parse(row.body); } catch { parsed = undefined; }
+      const r = Message.safeParse(parsed);
+      const t: Tracked = {
+        // An unreadable body still gets its row updated, from the row's own columns.
+        message: r.success ? r.data : ({ ...row, timestamp: row.created_at, content: {} } as unknown as Message),
+        body: undefined, status: 'queued', attempts: row.attempts, error: null, acceptedAt: Date.parse(row.created_at) || Date.now(),
+        dirty: false, inserted: true, remaining: 0, anyAcked: false, anyDead: false,
+      };
+      if (!r.success) {
+        this.finishWithout(t, 'dead', 'the logged message could not be read back after a restart');
+        continue;
+      }
+      if (t.attempts >= this.retry.maxAttempts) {
+        this.finishWithout(t, 'dead', `interrupted after ${t.attempts} attempts (the process stopped while delivering)`);
+        continue;
+      }
+      this.route(t);
+      taken++;
+    }
+    return taken;
   }
 
   private track(t: Tracked, deliveries: number): void {
