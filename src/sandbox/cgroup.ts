@@ -5,7 +5,7 @@
  * (memory.max, pids.max), or the v1 `memory` and `pids` hierarchies when they are writable (root).
  * When neither works, callers fall back to rlimits and a /proc memory watch.
  */
-import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export interface CgroupLimits {
@@ -24,10 +24,14 @@ export interface CommandCgroup {
   readonly version: 1 | 2;
   /** `cgroup.procs` files the command's first process must join (before it starts anything). */
   readonly procsFiles: string[];
+  /** Which controllers the group has. */
   readonly controls: { memory: boolean; pids: boolean };
   usage(): CgroupUsage;
   pids(): number[];
-  destroy(): void;
+  /** Apply a command's limits (unset ones become unlimited). */
+  update(limits: CgroupLimits): void;
+  /** Kill what is left in the group and remove it (retrying while dying processes leave). */
+  destroy(): Promise<void>;
 }
 
 function ownPath(controller: string | ''): string | undefined {
@@ -65,11 +69,55 @@ function readPids(file: string): number[] {
   }
 }
 
-function tryRmdir(dir: string): void {
+function tryRmdir(dir: string): boolean {
   try {
     rmdirSync(dir);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ENOENT';
+  }
+}
+
+/** Remove the groups, killing stragglers; processes of a finished command may take a moment to go. */
+async function removeGroups(dirs: string[], procsFile: (d: string) => string): Promise<void> {
+  let left = dirs;
+  for (let i = 0; i < 150 && left.length; i++) {
+    for (const d of left) {
+      for (const pid of readPids(procsFile(d))) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // Gone.
+        }
+      }
+    }
+    left = left.filter((d) => !tryRmdir(d));
+    if (left.length) await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+const NAME = /^nova-(\d+)-\w+$/;
+const swept = new Set<string>();
+
+/** Groups left behind by NovaSystem processes that died before cleaning up. */
+function sweepStale(parent: string): void {
+  if (swept.has(parent)) return;
+  swept.add(parent);
+  let names: string[];
+  try {
+    names = readdirSync(parent);
   } catch {
-    // Processes still exiting; the kernel frees an empty group's memory anyway.
+    return;
+  }
+  for (const n of names) {
+    const m = n.match(NAME);
+    if (!m || Number(m[1]) === process.pid) continue;
+    try {
+      process.kill(Number(m[1]), 0);
+    } catch {
+      const dir = join(parent, n);
+      if (readPids(join(dir, 'cgroup.procs')).length === 0) tryRmdir(dir);
+    }
   }
 }
 
@@ -91,86 +139,135 @@ function write(file: string, value: string): boolean {
   }
 }
 
-function createV2(name: string, limits: CgroupLimits): CommandCgroup | undefined {
+interface Files {
+  memoryLimit?: string;
+  memoryUnlimited: string;
+  memorySwap?: string;
+  pidsMax?: string;
+}
+
+/** A group (one dir for v2, one per controller for v1) whose limits can change between commands. */
+/** Groups of this process, removed (when empty) as the process exits without dispose(). */
+const liveDirs = new Set<string>();
+let exitHook = false;
+
+function track(dirs: string[]): void {
+  for (const d of dirs) liveDirs.add(d);
+  if (exitHook) return;
+  exitHook = true;
+  process.once('exit', () => {
+    for (const d of liveDirs) tryRmdir(d);
+  });
+}
+
+function group(version: 1 | 2, dirs: string[], files: Files, usage: () => CgroupUsage): CommandCgroup {
+  track(dirs);
+  let last: CgroupLimits | undefined;
+  const g: CommandCgroup = {
+    version,
+    procsFiles: dirs.map((d) => join(d, 'cgroup.procs')),
+    controls: { memory: !!files.memoryLimit, pids: !!files.pidsMax },
+    usage,
+    pids: () => [...new Set(dirs.flatMap((d) => readPids(join(d, 'cgroup.procs'))))],
+    update(limits) {
+      if (last && last.memoryBytes === limits.memoryBytes && last.maxProcesses === limits.maxProcesses) return;
+      last = { ...limits };
+      if (files.memoryLimit) {
+        const v = limits.memoryBytes === undefined ? files.memoryUnlimited : String(limits.memoryBytes);
+        // v1 refuses memsw below the memory limit and vice versa: order the writes accordingly.
+        if (files.memorySwap && version === 1) {
+          if (write(files.memoryLimit, v)) write(files.memorySwap, v);
+          else if (write(files.memorySwap, v)) write(files.memoryLimit, v);
+        } else {
+          write(files.memoryLimit, v);
+          if (files.memorySwap) write(files.memorySwap, limits.memoryBytes === undefined ? 'max' : '0');
+        }
+      }
+      if (files.pidsMax) write(files.pidsMax, limits.maxProcesses === undefined ? 'max' : String(limits.maxProcesses));
+    },
+    async destroy() {
+      for (const d of dirs) if (existsSync(join(d, 'cgroup.kill'))) write(join(d, 'cgroup.kill'), '1');
+      await removeGroups(dirs, (d) => join(d, 'cgroup.procs'));
+      for (const d of dirs) liveDirs.delete(d);
+    },
+  };
+  return g;
+}
+
+function createV2(name: string): CommandCgroup | undefined {
   const base = '/sys/fs/cgroup';
   if (!existsSync(join(base, 'cgroup.controllers'))) return undefined;
   const own = ownPath('');
   if (own === undefined) return undefined;
+  sweepStale(join(base, own));
   const dir = join(base, own, name);
   if (!makeDir(dir)) return undefined;
-  const memory = limits.memoryBytes !== undefined && existsSync(join(dir, 'memory.max')) && write(join(dir, 'memory.max'), String(limits.memoryBytes));
-  if (memory) write(join(dir, 'memory.swap.max'), '0');
-  const pids = limits.maxProcesses !== undefined && existsSync(join(dir, 'pids.max')) && write(join(dir, 'pids.max'), String(limits.maxProcesses));
+  const memory = existsSync(join(dir, 'memory.max'));
+  const pids = existsSync(join(dir, 'pids.max'));
   if (!memory && !pids) {
     tryRmdir(dir);
     return undefined;
   }
-  return {
-    version: 2,
-    procsFiles: [join(dir, 'cgroup.procs')],
-    controls: { memory, pids },
-    usage: () => ({ oomKills: readKey(join(dir, 'memory.events'), 'oom_kill'), pidsMaxHits: readKey(join(dir, 'pids.events'), 'max') }),
-    pids: () => readPids(join(dir, 'cgroup.procs')),
-    destroy() {
-      if (existsSync(join(dir, 'cgroup.kill'))) write(join(dir, 'cgroup.kill'), '1');
-      tryRmdir(dir);
+  return group(
+    2,
+    [dir],
+    {
+      memoryLimit: memory ? join(dir, 'memory.max') : undefined,
+      memoryUnlimited: 'max',
+      memorySwap: memory && existsSync(join(dir, 'memory.swap.max')) ? join(dir, 'memory.swap.max') : undefined,
+      pidsMax: pids ? join(dir, 'pids.max') : undefined,
     },
-  };
+    () => ({ oomKills: readKey(join(dir, 'memory.events'), 'oom_kill'), pidsMaxHits: readKey(join(dir, 'pids.events'), 'max') }),
+  );
 }
 
-function createV1(name: string, limits: CgroupLimits): CommandCgroup | undefined {
-  const dirs: string[] = [];
-  let memoryDir: string | undefined;
-  let pidsDir: string | undefined;
-  if (limits.memoryBytes !== undefined) {
-    const own = ownPath('memory');
-    const dir = own === undefined ? undefined : join('/sys/fs/cgroup/memory', own, name);
-    if (dir && makeDir(dir)) {
-      if (write(join(dir, 'memory.limit_in_bytes'), String(limits.memoryBytes))) {
-        write(join(dir, 'memory.memsw.limit_in_bytes'), String(limits.memoryBytes));
-        memoryDir = dir;
-        dirs.push(dir);
-      } else tryRmdir(dir);
+function createV1(name: string): CommandCgroup | undefined {
+  const made: Record<'memory' | 'pids', string | undefined> = { memory: undefined, pids: undefined };
+  for (const controller of ['memory', 'pids'] as const) {
+    const own = ownPath(controller);
+    if (own === undefined) continue;
+    const parent = join('/sys/fs/cgroup', controller, own);
+    sweepStale(parent);
+    const dir = join(parent, name);
+    const probe = controller === 'memory' ? 'memory.limit_in_bytes' : 'pids.max';
+    if (makeDir(dir)) {
+      if (existsSync(join(dir, probe))) made[controller] = dir;
+      else tryRmdir(dir);
     }
   }
-  if (limits.maxProcesses !== undefined) {
-    const own = ownPath('pids');
-    const dir = own === undefined ? undefined : join('/sys/fs/cgroup/pids', own, name);
-    if (dir && makeDir(dir)) {
-      if (write(join(dir, 'pids.max'), String(limits.maxProcesses))) {
-        pidsDir = dir;
-        dirs.push(dir);
-      } else tryRmdir(dir);
-    }
-  }
+  const dirs = [made.memory, made.pids].filter((d): d is string => !!d);
   if (dirs.length === 0) return undefined;
-  return {
-    version: 1,
-    procsFiles: dirs.map((d) => join(d, 'cgroup.procs')),
-    controls: { memory: !!memoryDir, pids: !!pidsDir },
-    usage: () => ({
-      oomKills: memoryDir ? readKey(join(memoryDir, 'memory.oom_control'), 'oom_kill') : 0,
-      pidsMaxHits: pidsDir ? readKey(join(pidsDir, 'pids.events'), 'max') : 0,
-    }),
-    pids: () => [...new Set(dirs.flatMap((d) => readPids(join(d, 'cgroup.procs'))))],
-    destroy() {
-      for (const d of dirs) tryRmdir(d);
+  const m = made.memory;
+  return group(
+    1,
+    dirs,
+    {
+      memoryLimit: m ? join(m, 'memory.limit_in_bytes') : undefined,
+      memoryUnlimited: '-1',
+      memorySwap: m && existsSync(join(m, 'memory.memsw.limit_in_bytes')) ? join(m, 'memory.memsw.limit_in_bytes') : undefined,
+      pidsMax: made.pids ? join(made.pids, 'pids.max') : undefined,
     },
-  };
+    () => ({
+      oomKills: m ? readKey(join(m, 'memory.oom_control'), 'oom_kill') : 0,
+      pidsMaxHits: made.pids ? readKey(join(made.pids, 'pids.events'), 'max') : 0,
+    }),
+  );
 }
 
-/** A fresh cgroup with the limits applied, or undefined when this machine does not allow one. */
-export function createCommandCgroup(name: string, limits: CgroupLimits): CommandCgroup | undefined {
+/**
+ * A cgroup for a sandbox's commands (memory and pids controllers where available), or undefined
+ * when this machine does not let us create one. Limits are set per command with `update`.
+ */
+export function createCommandCgroup(name: string): CommandCgroup | undefined {
   if (process.platform !== 'linux') return undefined;
-  if (limits.memoryBytes === undefined && limits.maxProcesses === undefined) return undefined;
-  return createV2(name, limits) ?? createV1(name, limits);
+  return createV2(name) ?? createV1(name);
 }
 
 /** What cgroup support this machine offers, for `nova doctor`. */
 export function probeCgroups(): { memory: boolean; pids: boolean; version?: 1 | 2 } {
-  const cg = createCommandCgroup(`nova-probe-${process.pid}`, { memoryBytes: 1 << 30, maxProcesses: 4096 });
+  const cg = createCommandCgroup(`nova-${process.pid}-probe`);
   if (!cg) return { memory: false, pids: false };
   const r = { ...cg.controls, version: cg.version };
-  cg.destroy();
+  void cg.destroy();
   return r;
 }

@@ -5,7 +5,7 @@
  * (for bwrap, killing bwrap tears down its PID namespace). Output is streamed and capped.
  */
 import { spawn } from 'node:child_process';
-import { statfs } from 'node:fs/promises';
+import { statfsSync } from 'node:fs';
 import type { ExecResult, SandboxLimits } from './sandbox.js';
 import type { CommandCgroup } from './cgroup.js';
 import { OutputCapture, DEFAULT_OUTPUT_CAP } from './output-capture.js';
@@ -30,6 +30,8 @@ export interface RunProcessOptions {
   /** Host folders whose total size `limits.maxDiskBytes` bounds. */
   diskPaths?: string[];
   outputCap?: number;
+  /** The command runs in its own PID namespace (bwrap): when its first process ends, all do. */
+  pidNamespace?: boolean;
   /** Kill the whole process group as well as the tree (plain processes, not bwrap). */
   killGroup?: boolean;
 }
@@ -47,6 +49,7 @@ const FORK_REFUSED_G = new RegExp(FORK_REFUSED.source, 'gi');
 export async function runProcess(o: RunProcessOptions): Promise<ExecResult> {
   const started = Date.now();
   const capture = new OutputCapture(o.outputCap ?? DEFAULT_OUTPUT_CAP, o.onOutput);
+  const usage0 = o.cgroup?.usage() ?? { oomKills: 0, pidsMaxHits: 0 };
   const child = spawn(o.file, o.args, { cwd: o.cwd, env: o.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   // Refused forks show up in the output before any counter (RLIMIT_NPROC leaves no other trace).
   let forkRefusals = 0;
@@ -127,21 +130,21 @@ export async function runProcess(o: RunProcessOptions): Promise<ExecResult> {
   const diskMax = o.limits.maxDiskBytes;
   let diskBaseline: { used: number; avail: number } | undefined;
   let diskChecking = false;
-  const fsUsage = async (): Promise<{ used: number; avail: number } | undefined> => {
+  const fsUsage = (): { used: number; avail: number } | undefined => {
     if (!o.diskPaths?.length) return undefined;
     try {
-      const s = await statfs(o.diskPaths[0]);
+      const s = statfsSync(o.diskPaths[0]);
       return { used: (s.blocks - s.bfree) * s.bsize, avail: s.bavail * s.bsize };
     } catch {
       return undefined;
     }
   };
-  if (diskMax !== undefined) diskBaseline = await fsUsage();
+  if (diskMax !== undefined) diskBaseline = fsUsage();
 
   const poll = setInterval(() => {
     if (stopping || exited || child.pid === undefined) return;
     {
-      const hits = (o.cgroup?.controls.pids ? o.cgroup.usage().pidsMaxHits : 0) + forkRefusals;
+      const hits = (o.cgroup?.controls.pids ? o.cgroup.usage().pidsMaxHits - usage0.pidsMaxHits : 0) + forkRefusals;
       // A build may brush the limit once; forks still refused a second later are a runaway.
       if (hits > pidsHitsSeen) {
         firstPidsHitAt ??= Date.now();
@@ -158,7 +161,7 @@ export async function runProcess(o: RunProcessOptions): Promise<ExecResult> {
       diskChecking = true;
       void (async () => {
         try {
-          const now = await fsUsage();
+          const now = fsUsage();
           if (!now || !diskBaseline) return;
           if (now.avail < MIN_FREE_BYTES && now.avail < diskBaseline.avail) return stop('disk');
           if (now.used - diskBaseline.used < Math.min(DISK_RECHECK_BYTES, diskMax / 4)) return;
@@ -190,7 +193,7 @@ export async function runProcess(o: RunProcessOptions): Promise<ExecResult> {
   for (const t of timers) clearTimeout(t);
   o.signal?.removeEventListener('abort', onAbort);
   // Nothing of the command may outlive it.
-  const leftovers = treePids();
+  const leftovers = o.pidNamespace && !stopping ? [] : treePids();
   if (leftovers.length) signalAll(leftovers, 'SIGKILL');
   if (o.killGroup && child.pid !== undefined) {
     try {
@@ -212,7 +215,9 @@ export async function runProcess(o: RunProcessOptions): Promise<ExecResult> {
     };
   }
   const output = capture.text();
-  const usage = o.cgroup?.usage();
+  const usage1 = o.cgroup?.usage();
+  // The group outlives a command: only what happened during this one counts.
+  const usage = usage1 && { oomKills: usage1.oomKills - usage0.oomKills, pidsMaxHits: usage1.pidsMaxHits - usage0.pidsMaxHits };
   const limitHit = classify(killReason, ended.code, ended.signal, output, usage);
   return {
     exitCode: ended.code,

@@ -108,6 +108,11 @@ describe('bwrap sandbox', () => {
     const r = await sb.exec({ command: ':(){ :|:& };:; sleep 60', limits: { ...base, timeoutMs: 8000, maxProcesses: 64 } });
     expect(r.limitHit).toBe('processes');
     expect(r.durationMs).toBeLessThan(10_000);
+    // The sandbox's cgroup goes with it (v1 pids hierarchy, where this machine has one).
+    await sb.dispose();
+    if (existsSync('/sys/fs/cgroup/pids/cgroup.procs')) {
+      expect(readdirSync('/sys/fs/cgroup/pids').filter((n) => n.startsWith(`nova-${process.pid}-`))).toEqual([]);
+    }
     if (sb.sandboxUid !== undefined) {
       await new Promise((res) => setTimeout(res, 300));
       expect(processesOf(sb.sandboxUid)).toBe(0);

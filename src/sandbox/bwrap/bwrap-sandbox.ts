@@ -14,7 +14,7 @@ import { dirname, join } from 'node:path';
 import { randomInt } from 'node:crypto';
 import { NovaError } from '../../errors.js';
 import type { ExecRequest, ExecResult, Sandbox } from '../sandbox.js';
-import { createCommandCgroup } from '../cgroup.js';
+import { createCommandCgroup, type CommandCgroup } from '../cgroup.js';
 import { resolveCwd } from '../paths.js';
 import { runProcess } from '../run-process.js';
 import { buildBwrapArgs } from './bwrap-args.js';
@@ -76,7 +76,7 @@ function realDir(p: string, what: string): string {
   }
 }
 
-let commandCounter = 0;
+let sandboxCounter = 0;
 
 export class BwrapSandbox implements Sandbox {
   readonly kind = 'bwrap' as const;
@@ -87,6 +87,8 @@ export class BwrapSandbox implements Sandbox {
   private readonly home: string;
   private readonly tmp?: string;
   private readonly hide: string[];
+  /** undefined: not made yet; null: this machine allows none. */
+  private cgroup?: CommandCgroup | null;
 
   constructor(private readonly opts: BwrapSandboxOptions) {
     this.workspace = realDir(opts.workspace, 'workspace');
@@ -107,7 +109,8 @@ export class BwrapSandbox implements Sandbox {
   async exec(req: ExecRequest): Promise<ExecResult> {
     const cwd = resolveCwd(this.workspace, req.cwd);
     const l = req.limits;
-    const cgroup = this.opts.useCgroups === false ? undefined : createCommandCgroup(`nova-${process.pid}-${++commandCounter}`, { memoryBytes: l.memoryBytes, maxProcesses: l.maxProcesses });
+    const cgroup = this.commandCgroup(l.memoryBytes !== undefined || l.maxProcesses !== undefined);
+    cgroup?.update({ memoryBytes: l.memoryBytes, maxProcesses: l.maxProcesses });
     const env = sandboxEnv({ home: this.home, tmp: this.tmp ?? '/tmp', extra: req.env, pathPrepend: req.pathPrepend, pass: this.opts.passEnv });
     const args = buildBwrapArgs({
       writable: [this.workspace, this.home, ...(this.tmp ? [this.tmp] : [])],
@@ -132,8 +135,7 @@ export class BwrapSandbox implements Sandbox {
     const argv = cgroup
       ? ['-c', 'while [ "$1" != -- ]; do echo $$ > "$1" || exit 125; shift; done; shift; exec "$@"', 'nova-cgroup-join', ...cgroup.procsFiles, '--', this.opts.bwrapPath, ...args]
       : args;
-    try {
-      return await runProcess({
+    return runProcess({
         file,
         args: argv,
         env: { PATH: env.PATH },
@@ -145,14 +147,22 @@ export class BwrapSandbox implements Sandbox {
         watchMemory: l.memoryBytes !== undefined && !cgroup?.controls.memory,
         diskPaths: [this.workspace, this.home, ...(this.tmp ? [this.tmp] : [])],
         outputCap: this.opts.outputCap,
+        pidNamespace: true,
       });
-    } finally {
-      cgroup?.destroy();
-    }
+  }
+
+  /** One cgroup per sandbox, made on the first command that has memory or process limits. */
+  private commandCgroup(needed: boolean): CommandCgroup | undefined {
+    if (this.opts.useCgroups === false) return undefined;
+    if (this.cgroup === undefined && needed) this.cgroup = createCommandCgroup(`nova-${process.pid}-${++sandboxCounter}`) ?? null;
+    return this.cgroup ?? undefined;
   }
 
   async dispose(): Promise<void> {
-    // Nothing persists between commands: namespaces and cgroups die with each command.
+    // Namespaces die with each command; the cgroup lives as long as the sandbox.
+    const cg = this.cgroup;
+    this.cgroup = undefined;
+    await cg?.destroy();
   }
 }
 
