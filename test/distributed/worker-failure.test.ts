@@ -5,8 +5,6 @@
  * are stopped with SIGTERM and must exit cleanly (graceful shutdown).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { sql } from 'kysely';
 import type { Redis } from 'ioredis';
 import { TEST_PG_URL, TEST_REDIS_URL, pgSkip, redisSkip, tempDir, uniqueName } from '../../src/testing/services.js';
@@ -16,6 +14,7 @@ import { connectRedis } from '../../src/bus/redis-streams/redis-connection.js';
 import { parseDefinition } from '../../src/workflow/definition.js';
 import { BullMQWorkflowExecutor } from '../../src/workflow/bullmq/bullmq-executor.js';
 import { createEffectTable } from './effect-agent.js';
+import { startWorker, workerEnv, type WorkerProc } from './worker-procs.js';
 
 const RUNS = 50;
 const STEPS_PER_RUN = 4;
@@ -31,26 +30,6 @@ const definition = parseDefinition({
     { id: 'c', type: 'task', capability: 'test.effect', input: { tag: 'c', ms: 150 }, idempotent: true },
   ],
 });
-
-interface WorkerProc { proc: ChildProcess; name: string; exited: Promise<number | null>; stderr: string[] }
-
-function startWorker(env: NodeJS.ProcessEnv, prefix: string): Promise<WorkerProc> {
-  const proc = spawn(process.execPath, ['bin/nova.js', 'worker', '--agents-module', 'test/distributed/effect-agent.ts', '--prefix', prefix, '--concurrency', '4', '--lock-ms', '2000', '--json'], {
-    cwd: process.cwd(), env, stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const stderr: string[] = [];
-  createInterface({ input: proc.stderr! }).on('line', (l) => { stderr.push(l); });
-  const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`worker did not become ready: ${stderr.join('\n')}`)), 30_000);
-    const lines = createInterface({ input: proc.stdout! });
-    lines.on('line', (l) => {
-      const m = JSON.parse(l) as { event: string; worker: string };
-      if (m.event === 'ready') { clearTimeout(timer); resolve({ proc, name: m.worker, exited, stderr }); }
-    });
-    exited.then((code) => { clearTimeout(timer); reject(new Error(`worker exited with ${code} before ready: ${stderr.join('\n')}`)); });
-  });
-}
 
 describe.skipIf(!!pgSkip || !!redisSkip)('three workers, one SIGKILLed mid-run', () => {
   const schema = uniqueName('dist').toLowerCase();
@@ -76,8 +55,7 @@ describe.skipIf(!!pgSkip || !!redisSkip)('three workers, one SIGKILLed mid-run',
   });
 
   it('completes all 50 runs with every effect exactly once', async () => {
-    const databaseUrl = `${TEST_PG_URL}${TEST_PG_URL.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
-    const env = { ...process.env, NOVA_DATABASE_URL: databaseUrl, NOVA_REDIS_URL: TEST_REDIS_URL, NOVA_HOME: home.path, NOVA_CONFIG: '' };
+    const env = workerEnv(schema, home.path);
     workers.push(...(await Promise.all([0, 1, 2].map(() => startWorker(env, prefix)))));
 
     const executor = new BullMQWorkflowExecutor({ store, connection: redis, prefix, pollMs: 100 });

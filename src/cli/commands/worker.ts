@@ -79,7 +79,8 @@ export const workerCommand: CommandModule = (program, ctx) => {
         quotas: new TenantQuotas(connection), log,
       });
       await worker.ready();
-      const ready = { event: 'ready', worker: worker.name, queues: worker.queues, concurrency, store: store.location };
+      const cpuAtReady = process.cpuUsage();
+      const ready = { event: 'ready', worker: worker.name, queues: worker.queues, concurrency, store: store.location, cpuMs: Math.round((cpuAtReady.user + cpuAtReady.system) / 1000) };
       if (json) jsonLine(ready);
       else log(`nova worker ${worker.name} ready: ${worker.queues.join(', ')} (concurrency ${concurrency} per queue)`);
 
@@ -90,7 +91,8 @@ export const workerCommand: CommandModule = (program, ctx) => {
       });
       log(`nova worker ${worker.name}: ${signal}, finishing the jobs in hand`);
       await worker.close();
-      const stopped = { event: 'stopped', worker: worker.name, signal, processed: worker.processed };
+      const cpu = process.cpuUsage();
+      const stopped = { event: 'stopped', worker: worker.name, signal, processed: worker.processed, cpuMs: Math.round((cpu.user + cpu.system) / 1000) };
       if (json) jsonLine(stopped);
       else printText(`worker ${worker.name} stopped after ${worker.processed} steps`);
     });

@@ -6,6 +6,7 @@
  */
 import { ulid } from 'ulid';
 import type { Redis } from 'ioredis';
+import type { Kysely } from 'kysely';
 import { NovaError } from '../../errors.js';
 import type { Store } from '../../store/store.js';
 import type { WorkflowDefinition, WorkflowEvent } from '../../protocol/workflow.js';
@@ -13,6 +14,7 @@ import type { TenantQuotas } from '../../quota/tenant-quotas.js';
 import type { RunOutcome, StartOptions, WorkflowExecutor } from '../executor.js';
 import { WorkflowMachine } from '../machine.js';
 import { checkRunInput } from '../run-input.js';
+import type { WorkflowTables } from '../persistence.js';
 import { DISTRIBUTED_OWNER, NO_LEASE_END, RunCoordinator } from './run-coordinator.js';
 
 export interface BullMQExecutorOptions {
@@ -58,16 +60,55 @@ export class BullMQWorkflowExecutor implements WorkflowExecutor {
     return runId;
   }
 
-  /** Poll the store until the run is finished (any node's workers may be driving it). */
+  /** Resolve when the run is finished (any node's workers may be driving it). */
   async wait(runId: string, opts: { timeoutMs?: number } = {}): Promise<RunOutcome> {
-    const until = Date.now() + (opts.timeoutMs ?? Number.POSITIVE_INFINITY);
-    const poll = this.o.pollMs ?? 100;
-    for (;;) {
-      const run = await this.coordinator.wf.loadRun(runId);
-      if (!run) throw new NovaError('NOT_FOUND', `no workflow run with id "${runId}"`, { hint: 'List runs with: nova workflow list' });
-      if (run.status !== 'running') return { runId, status: run.status, output: run.output, error: run.error };
-      if (Date.now() > until) throw new NovaError('TIMEOUT', `run ${runId} is still running`, { hint: `Check workers are running (nova worker) and see: nova workflow status ${runId}` });
-      await new Promise((r) => setTimeout(r, poll));
+    const run = await this.coordinator.wf.loadRun(runId);
+    if (!run) throw new NovaError('NOT_FOUND', `no workflow run with id "${runId}"`, { hint: 'List runs with: nova workflow list' });
+    if (run.status !== 'running') return { runId, status: run.status, output: run.output, error: run.error };
+    return new Promise<RunOutcome>((resolve, reject) => {
+      const w = { resolve, reject, until: Date.now() + (opts.timeoutMs ?? Number.POSITIVE_INFINITY) };
+      const list = this.waiters.get(runId) ?? [];
+      list.push(w);
+      this.waiters.set(runId, list);
+      this.schedulePoll();
+    });
+  }
+
+  private readonly waiters = new Map<string, { resolve(o: RunOutcome): void; reject(e: Error): void; until: number }[]>();
+  private pollTimer?: NodeJS.Timeout;
+
+  /** One status query per interval for every awaited run, however many callers wait. */
+  private schedulePoll(): void {
+    if (this.pollTimer || this.waiters.size === 0) return;
+    this.pollTimer = setTimeout(() => {
+      this.pollOnce().catch((e: unknown) => this.o.log?.(`workflow: status poll failed: ${(e as Error).message}; retrying`))
+        .finally(() => { this.pollTimer = undefined; this.schedulePoll(); });
+    }, this.o.pollMs ?? 100);
+  }
+
+  private async pollOnce(): Promise<void> {
+    const ids = [...this.waiters.keys()];
+    const db = this.o.store.db.withTables<WorkflowTables>() as unknown as Kysely<WorkflowTables>;
+    const done = new Set<string>();
+    for (let i = 0; i < ids.length; i += 500) {
+      const rows = await db.selectFrom('workflow_runs').select(['run_id', 'status']).where('run_id', 'in', ids.slice(i, i + 500)).where('status', '!=', 'running').execute();
+      for (const r of rows) done.add(r.run_id);
+    }
+    const now = Date.now();
+    for (const id of ids) {
+      const list = this.waiters.get(id)!;
+      if (done.has(id)) {
+        this.waiters.delete(id);
+        const run = (await this.coordinator.wf.loadRun(id))!;
+        for (const w of list) w.resolve({ runId: id, status: run.status, output: run.output, error: run.error });
+        continue;
+      }
+      const expired = list.filter((w) => w.until < now);
+      if (expired.length === 0) continue;
+      for (const w of expired) w.reject(new NovaError('TIMEOUT', `run ${id} is still running`, { hint: `Check workers are running (nova worker) and see: nova workflow status ${id}` }));
+      const rest = list.filter((w) => w.until >= now);
+      if (rest.length) this.waiters.set(id, rest);
+      else this.waiters.delete(id);
     }
   }
 
@@ -95,6 +136,9 @@ export class BullMQWorkflowExecutor implements WorkflowExecutor {
 
   async close(): Promise<void> {
     this.closed = true;
+    if (this.pollTimer) clearTimeout(this.pollTimer);
+    for (const [id, list] of this.waiters) for (const w of list) w.reject(new NovaError('UNAVAILABLE', `stopped waiting for run ${id}: the executor was closed`, { hint: `The run goes on; see: nova workflow status ${id}` }));
+    this.waiters.clear();
     await this.coordinator.close();
   }
 

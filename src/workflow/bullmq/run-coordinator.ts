@@ -71,9 +71,10 @@ export class RunCoordinator {
    * Compute a transition on the run's current state and commit it; on a concurrent change reload
    * and compute again. Returns null when the machine had nothing to do (e.g. a stale completion).
    */
-  async advance(runId: string, compute: (m: WorkflowMachine) => Promise<Transition | null> | Transition | null): Promise<{ transition: Transition | null; state: RunState }> {
+  async advance(runId: string, compute: (m: WorkflowMachine) => Promise<Transition | null> | Transition | null, loaded?: RunState): Promise<{ transition: Transition | null; state: RunState }> {
     for (let i = 0; i < 100; i++) {
-      const state = await this.loadState(runId);
+      // A state the caller just loaded saves a reload on the first try; a conflict reloads.
+      const state = i === 0 && loaded ? loaded : await this.loadState(runId);
       const t = await compute(new WorkflowMachine(state));
       if (!t) return { transition: null, state };
       try {

@@ -138,7 +138,7 @@ export class WorkflowWorker {
     const idempotent = step?.type === 'task' && step.idempotent === true;
     const key = `${d.runId}:${d.stepKey}`;
     const outcome = await this.execute(job, d, key, rec.stepId, idempotent);
-    const { transition } = await this.coordinator.advance(d.runId, (m) => (outcome.ok ? m.stepSucceeded(d.stepKey, d.attempt, outcome.output) : m.stepFailed(d.stepKey, d.attempt, outcome.error)));
+    const { transition } = await this.coordinator.advance(d.runId, (m) => (outcome.ok ? m.stepSucceeded(d.stepKey, d.attempt, outcome.output) : m.stepFailed(d.stepKey, d.attempt, outcome.error)), state);
     // Already recorded by an earlier delivery that may have died before enqueueing what followed.
     if (!transition) await this.coordinator.reconcile(d.runId);
     this.processed++;
