@@ -190,6 +190,23 @@ describe('bad input still gives a plan', () => {
   });
 });
 
+describe('shapes found in real repositories', () => {
+  it('templates inside a workspace are not planned as projects', async () => {
+    const p = await plan('workspace-templates');
+    expect(p.ecosystems.map((e) => `${e.name}@${e.root}`)).toEqual(['node@.']);
+    expect(p.ecosystems[0].workspaces).toEqual(['packages/core', 'packages/create-app']);
+    expect(p.steps.every((s) => !s.cwd)).toBe(true);
+  });
+  it('distribution installs of the project itself, tutorials, print-only and housekeeping steps are left out', async () => {
+    const p = await plan('docs-tutorial-and-distros');
+    expect(lines(p)).toEqual(['install: cargo fetch', 'build: cargo build --verbose', 'test: cargo test --verbose']);
+    expect(find(p, 'cargo build --verbose')!.alsoFoundIn).toEqual([expect.objectContaining({ kind: 'docs', file: 'README.md' }), expect.objectContaining({ kind: 'default', file: 'Cargo.toml' })]);
+    const w = p.warnings.join('\n');
+    expect(w).toMatch(/left out 3 command\(s\) that install the released project/);
+    expect(p.steps.some((s) => /gh release|echo|mkdir myproject|greptool --help/.test(s.command))).toBe(false);
+  });
+});
+
 it('no ordinary fixture step is blocked', async () => {
   const blocked: PlanStep[] = [];
   for (const f of ALL_FIXTURES) if (f.name !== 'readme-traps') blocked.push(...(await plan(f.name)).steps.filter((s) => s.verdict === 'block'));

@@ -56,6 +56,8 @@ export function mergeCandidates(candidates: CandidateStep[]): MergeResult {
     if (c.source.kind !== 'ci') continue;
     ciStages.add(`${c.cwd ?? '.'}\0${c.stage}`);
     for (const fam of commandFamilies(c.command)) ciCoverage.add(`${c.cwd ?? '.'}\0${c.stage}\0${fam}`);
+    // A task runner (`make test`, `./scripts/test.sh`) stands for whatever toolchain it wraps.
+    if (isTaskRunner(c.command)) ciCoverage.add(`${c.cwd ?? '.'}\0${c.stage}\0*`);
   }
 
   const byKey = new Map<string, MergedStep>();
@@ -74,6 +76,15 @@ export function mergeCandidates(candidates: CandidateStep[]): MergeResult {
       dropped.push({ candidate: c, why: `same step as ${describe(prev.source)}` });
     }
   }
+  // Pages deep in docs/ are mostly tutorials for users of the project; they fill only stages that
+  // nothing else (CI, the manifests, the top-level README/CONTRIBUTING) says anything about.
+  const shallowStages = new Set<string>();
+  for (const m of byKey.values()) if (!isDeepDoc(m)) shallowStages.add(`${m.cwd ?? '.'}\0${m.stage}`);
+  for (const [k, m] of byKey) {
+    if (!isDeepDoc(m) || !shallowStages.has(`${m.cwd ?? '.'}\0${m.stage}`)) continue;
+    byKey.delete(k);
+    dropped.push({ candidate: m, why: `${m.source.file} is a documentation page and the ${m.stage} stage is already described elsewhere` });
+  }
   // Documentation is used for stages CI does not cover: when CI shows how a stage is done, the
   // README's other commands for it are alternatives for users (distribution packages, tutorials).
   for (const [k, m] of byKey) {
@@ -85,7 +96,7 @@ export function mergeCandidates(candidates: CandidateStep[]): MergeResult {
   // toolchain for the stage: CI shows what works, the default is only a guess.
   for (const [k, m] of byKey) {
     if (!isFallback(m.source.kind)) continue;
-    const covered = [...commandFamilies(m.command)].find((f) => ciCoverage.has(`${m.cwd ?? '.'}\0${m.stage}\0${f}`));
+    const covered = [...commandFamilies(m.command), '*'].find((f) => ciCoverage.has(`${m.cwd ?? '.'}\0${m.stage}\0${f}`));
     if (covered) { byKey.delete(k); dropped.push({ candidate: m, why: `CI already runs ${covered} commands for the ${m.stage} stage` }); }
   }
 
@@ -102,6 +113,17 @@ export function mergeCandidates(candidates: CandidateStep[]): MergeResult {
     || SOURCE_RANK[a.source.kind] - SOURCE_RANK[b.source.kind]
     || a.order - b.order);
   return { steps, dropped };
+}
+
+/** A documentation page below the top level (docs/quickstart.rst), not README/CONTRIBUTING. */
+function isDeepDoc(c: CandidateStep): boolean {
+  return c.source.kind === 'docs' && !!c.source.file && c.source.file.includes('/');
+}
+
+/** `make x`, `just x`, `task x`, or a repository script: runs whatever toolchain it wraps. */
+export function isTaskRunner(command: string): boolean {
+  const first = command.trim().split(/\s+/).find((w) => !/^[A-Za-z_][A-Za-z0-9_]*=/.test(w)) ?? '';
+  return /^(make|gmake|just|task|mage|\.\/[\w./-]+\.(sh|bash)|(bash|sh) [\w./-]+|scripts?\/\S+)$/.test(first) || /^(bash|sh) \S+\.sh/.test(command.trim());
 }
 
 function cwdRank(cwd: string | undefined): number {

@@ -75,11 +75,19 @@ function depth(dir: string): number {
   return dir === '.' ? 0 : dir.split('/').length;
 }
 
+/** Names like `template-react`, `examples_old`, `test-fixtures`: variants of the same kinds. */
+const NOT_A_PROJECT_PREFIX = /^(tests?|fixtures?|examples?|samples?|demos?|templates?|playgrounds?|benchmarks?)[-_.]/i;
+
 /** Whether a nested folder can be a project root of its own. */
 function eligibleNested(dir: string): boolean {
   if (dir === '.') return true;
   const parts = dir.split('/');
-  return parts.length <= MAX_NESTED_DEPTH && !parts.some((p) => NOT_A_PROJECT_DIR.has(p.toLowerCase()) || p.startsWith('.'));
+  return parts.length <= MAX_NESTED_DEPTH && !parts.some((p) => NOT_A_PROJECT_DIR.has(p.toLowerCase()) || NOT_A_PROJECT_PREFIX.test(p) || p.startsWith('.'));
+}
+
+/** Whether `dir` lies inside `root` (a repository-relative folder, "." for the whole tree). */
+function isInside(dir: string, root: string): boolean {
+  return root === '.' ? dir !== '.' : dir.startsWith(`${root}/`);
 }
 
 /** Ecosystems whose workspaces fold members of the same family. */
@@ -97,6 +105,7 @@ export function analyzeRepository(fs: RepoFs, opts: AnalyzeOptions = {}): Reposi
   const candidates: CandidateStep[] = [];
   const folded = new Set<string>(); // `${family}\0${dir}` of workspace members
   const workspaceMembers: string[] = [];
+  const workspaceRoots: { family: string; root: string }[] = [];
   let skippedNested = 0;
 
   for (const dir of dirs) {
@@ -113,9 +122,13 @@ export function analyzeRepository(fs: RepoFs, opts: AnalyzeOptions = {}): Reposi
       if (!finding) continue;
       const fam = family(finding.ecosystem.name);
       if (folded.has(`${fam}\0${dir.dir}`)) continue;
+      // Inside a workspace, a project of the same kind that the workspace does not list is a
+      // template, fixture or playground (vite's create-vite templates), not part of the build.
+      if (workspaceRoots.some((w) => w.family === fam && isInside(dir.dir, w.root))) continue;
       if (ecosystems.length >= MAX_ECOSYSTEMS) { skippedNested++; continue; }
       ecosystems.push(finding.ecosystem);
       candidates.push(...finding.candidates);
+      if (finding.members?.length) workspaceRoots.push({ family: fam, root: dir.dir });
       for (const m of finding.excluded ?? []) folded.add(`${fam}\0${m}`);
       for (const m of finding.members ?? []) {
         folded.add(`${fam}\0${m}`);

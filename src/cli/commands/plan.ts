@@ -25,7 +25,8 @@ function table(rows: string[][]): string {
 function stepRows(steps: PlanStep[]): string[][] {
   const rows = [['STAGE', 'COMMAND', 'SOURCE', 'CONF', 'VERDICT']];
   for (const s of steps) {
-    const cmd = `${s.cwd ? `(in ${s.cwd}) ` : ''}${s.env && Object.keys(s.env).length ? Object.keys(s.env).map((k) => `${k}=…`).join(' ') + ' ' : ''}${s.command}`;
+    const envCount = s.env ? Object.keys(s.env).length : 0;
+    const cmd = `${s.cwd ? `(in ${s.cwd}) ` : ''}${s.command}${envCount ? ` [+${envCount} env]` : ''}`;
     rows.push([s.stage, clip(cmd, 70), clip(where(s.source), 40), s.confidence.toFixed(2), s.verdict]);
   }
   return rows;
