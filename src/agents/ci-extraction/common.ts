@@ -130,6 +130,12 @@ export function isInformational(script: string): boolean {
   });
 }
 
+/** Steps that only delete files (CI workspace tricks such as testing against an installed wheel). */
+export function isCleanupOnly(script: string): boolean {
+  const parts = splitScript(script);
+  return parts.length > 0 && parts.every((p) => /^(rm|rmdir|unlink)$/.test(commandWords(p)[0] ?? '') || /^git clean\b/.test(p));
+}
+
 /** Scripts that talk to the CI runner itself ($GITHUB_ENV, ::set-output): weaker outside CI. */
 export function usesRunnerPlumbing(script: string): boolean {
   return /\$\{?(GITHUB_ENV|GITHUB_PATH|GITHUB_OUTPUT|GITHUB_STEP_SUMMARY|GITHUB_STATE)\b|::(set-output|add-path|set-env|group|endgroup)/.test(script);

@@ -9,7 +9,7 @@ import { isReleaseCommand } from '../documentation/command-facts.js';
 import { parseYamlTree, get, str, strList, strRecord, toPlain, entry, type YNode, YamlFileError } from './yaml-tree.js';
 import { chooseMatrixEntry, type MatrixEntry } from './matrix.js';
 import { conditionHolds, substitute, type ExprContext } from './expressions.js';
-import { candidate, cleanScript, CI_CONFIDENCE, decideStage, emptyFindings, isInformational, isReleaseName, normaliseDir, platformOfLabel, usesRunnerPlumbing, type CiFindings } from './common.js';
+import { candidate, cleanScript, CI_CONFIDENCE, decideStage, emptyFindings, isCleanupOnly, isInformational, isReleaseName, normaliseDir, platformOfLabel, usesRunnerPlumbing, type CiFindings } from './common.js';
 import { serviceOfImage, toolchainOfImage } from './images.js';
 import { versionFromFile } from './version-files.js';
 
@@ -114,6 +114,7 @@ function workflow(fs: RepoFs, file: string, wf: YNode, out: CiFindings): void {
     if (steps?.kind !== 'seq') continue;
     // Code scanning jobs build only to feed the analyser.
     if (steps.items.some((st) => /^github\/codeql-action\//.test(str(get(st, 'uses')) ?? ''))) continue;
+    const needsArtifacts = steps.items.some((st) => /^actions\/download-artifact/.test(str(get(st, 'uses')) ?? ''));
     steps.items.forEach((step, index) => {
       if (step.kind !== 'map') return;
       const stepName = str(get(step, 'name'));
@@ -132,7 +133,7 @@ function workflow(fs: RepoFs, file: string, wf: YNode, out: CiFindings): void {
       const shell = str(get(step, 'shell')) ?? str(get(jobDefaults, 'shell')) ?? str(get(wfDefaults, 'shell'));
       if (shell && /^python/.test(shell)) return; // a Python program, not a shell command
       const sub = substitute(cleanScript(run), ctx);
-      if (!sub.text || isReleaseCommand(sub.text) || isInformational(sub.text)) return;
+      if (!sub.text || isReleaseCommand(sub.text) || isInformational(sub.text) || isCleanupOnly(sub.text)) return;
       const stepEnv = literalEnv(strRecord(get(step, 'env')), ctx);
       const wd = str(get(step, 'working-directory')) ?? str(get(jobDefaults, 'working-directory')) ?? str(get(wfDefaults, 'working-directory'));
       const cwd = normaliseDir(wd === undefined ? undefined : substitute(wd, ctx).text);
@@ -140,6 +141,7 @@ function workflow(fs: RepoFs, file: string, wf: YNode, out: CiFindings): void {
       let confidence = CI_CONFIDENCE.githubActions;
       if (sub.unresolved.length) confidence -= 0.2;
       if (usesRunnerPlumbing(sub.text)) confidence -= 0.3;
+      if (needsArtifacts) confidence -= 0.2; // works on another job's output
       out.candidates.push(candidate({
         command: sub.text,
         stage: decideStage(sub.text, stepName, 'build'),

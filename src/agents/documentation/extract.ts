@@ -12,7 +12,7 @@ import { rstBlocks } from './rst.js';
 import { plainTextBlocks } from './plaintext.js';
 import type { DocBlock } from './doc-block.js';
 import { classifyLang, commandsInBlock, isConsoleLang, looksLikeShellBlock } from './shell-block.js';
-import { findPlaceholders, platformOfCommand, stageOfScript, commandWords } from './command-facts.js';
+import { findPlaceholders, isLintCommand, platformOfCommand, stageOfScript, commandWords } from './command-facts.js';
 import { sectionFacts, SECTION_CONFIDENCE } from './sections.js';
 import { projectIdentity, repoNameFromUrl, type ProjectIdentity } from './project-identity.js';
 
@@ -79,8 +79,13 @@ interface DocInfo {
   format: 'markdown' | 'rst' | 'text';
 }
 
+/** Contribution-workflow git commands: about publishing changes, not building the checkout. */
+const GIT_HOUSEKEEPING = /^git\s+(remote|fetch|pull|push|checkout|switch|commit|add|rebase|merge|branch|status|diff|log|stash|tag|cherry-pick|reset|config|init)\b/;
+
 function candidatesFromBlocks(blocks: DocBlock[], doc: DocInfo, fs: RepoFs, identity: ProjectIdentity): CandidateStep[] {
   const out: CandidateStep[] = [];
+  // A clone in one block is often followed by `cd <repo>` in the next.
+  let clonedName: string | undefined;
   for (const block of blocks) {
     const langKind = classifyLang(block.lang);
     if (langKind === 'other') continue;
@@ -95,7 +100,6 @@ function candidatesFromBlocks(blocks: DocBlock[], doc: DocInfo, fs: RepoFs, iden
     if (block.form === 'literal' || block.form === 'indented') base -= 0.05;
 
     let cwd: string | undefined;
-    let clonedName: string | undefined;
     for (const c of cmds) {
       let command = c.command;
       const words = commandWords(command);
@@ -132,7 +136,7 @@ function candidatesFromBlocks(blocks: DocBlock[], doc: DocInfo, fs: RepoFs, iden
       } else {
         clonedName = undefined;
       }
-      if (/^(exit|clear|cls|logout|deactivate)$/.test(command.trim())) continue;
+      if (/^(exit|clear|cls|logout|deactivate)$/.test(command.trim()) || GIT_HOUSEKEEPING.test(command.trim())) continue;
 
       const needsInput = findPlaceholders(command);
       const cmdPlatform = c.platform ?? platformOfCommand(command);
@@ -142,6 +146,7 @@ function candidatesFromBlocks(blocks: DocBlock[], doc: DocInfo, fs: RepoFs, iden
       const stage: Stage = stageOfScript(command) ?? section.stage ?? defaultStage(doc.kind);
       let confidence = base;
       if (needsInput.length) confidence -= 0.15;
+      if (isLintCommand(command)) confidence -= 0.2; // style checks: weak evidence of how to test
       if (installsPublishedSelf(command, identity)) confidence = section.kind === 'usage' ? 0.15 : 0.2;
       out.push({
         stage,

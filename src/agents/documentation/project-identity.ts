@@ -46,6 +46,18 @@ export function projectIdentity(fs: RepoFs): ProjectIdentity {
     packageNames.add(mod.toLowerCase());
     repoNames.add(mod.split('/').pop()!.toLowerCase());
   }
+  const pom = fs.readText('pom.xml', LIMIT);
+  // The project's own artifactId comes after the <parent> block, if any.
+  if (pom) addPkg(/<artifactId>([^<]+)<\/artifactId>/.exec(pom.replace(/<parent>[\s\S]*?<\/parent>/, ''))?.[1]);
+  const settings = fs.readText('settings.gradle', LIMIT) ?? fs.readText('settings.gradle.kts', LIMIT);
+  if (settings) addPkg(/rootProject\.name\s*=\s*["']([^"']+)["']/.exec(settings)?.[1]);
+  const composer = fs.readText('composer.json', LIMIT);
+  if (composer) {
+    try {
+      const j = JSON.parse(composer) as { name?: unknown };
+      if (typeof j.name === 'string') { addPkg(j.name); addPkg(j.name.split('/').pop()); }
+    } catch { /* reported by the analysis agent */ }
+  }
   for (const e of fs.list('.')) if (e.file && e.name.endsWith('.gemspec')) addPkg(e.name.replace(/\.gemspec$/, ''));
 
   // The remote in .git/config names the repository even when the folder was renamed.
