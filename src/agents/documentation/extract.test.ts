@@ -104,7 +104,7 @@ describe('Markdown code blocks', () => {
         export GITHUB_TOKEN=<your-token>
         export OPENAI_API_KEY=YOUR_API_KEY
         ./bin/setup --name {{ project_name }}
-        git config user.name [your-name]
+        ./bin/greet --user [your-name]
         curl -H "X-Key: xxxx" https://example.com/health
         pip install -e ".[dev]"
         sort < input.txt > output.txt 2>&1
@@ -115,7 +115,7 @@ describe('Markdown code blocks', () => {
     expect(find(candidates, 'export GITHUB_TOKEN=<your-token>').needsInput).toEqual(['<your-token>']);
     expect(find(candidates, 'export OPENAI_API_KEY=YOUR_API_KEY').needsInput).toEqual(['YOUR_API_KEY']);
     expect(find(candidates, './bin/setup --name {{ project_name }}').needsInput).toEqual(['{{ project_name }}']);
-    expect(find(candidates, 'git config user.name [your-name]').needsInput).toEqual(['[your-name]']);
+    expect(find(candidates, './bin/greet --user [your-name]').needsInput).toEqual(['[your-name]']);
     expect(find(candidates, 'curl -H "X-Key: xxxx" https://example.com/health').needsInput).toEqual(['xxxx']);
     expect(find(candidates, 'pip install -e ".[dev]"').needsInput).toBeUndefined();
     expect(find(candidates, 'sort < input.txt > output.txt 2>&1').needsInput).toBeUndefined();
