@@ -8,6 +8,9 @@ import { DocumentationAgent } from './documentation/agent.js';
 import { CiExtractionAgent } from './ci-extraction/agent.js';
 import { CommandValidationAgent } from './command-validation/index.js';
 import { ExecutionAgent } from './execution/execution-agent.js';
+import { PlannerAgent } from './planner/agent.js';
+import { RepositoryAnalysisAgent } from './repository-analysis/agent.js';
+import { UtilityAgent, defaultUtilityDirs } from './utility/utility-agent.js';
 import { TroubleshootingAgent } from './troubleshooting/troubleshooting-agent.js';
 import type { Store } from '../store/store.js';
 import type { StepEvent } from './execution/run-step.js';
@@ -23,10 +26,13 @@ export interface BuiltinAgentDeps {
 
 export function builtinAgents(config: Config, deps: BuiltinAgentDeps = {}): Agent[] {
   return [
+    new RepositoryAnalysisAgent(),
+    new PlannerAgent(config),
     new ExecutionAgent({ config, store: deps.store, onEvent: deps.onInstallEvent, log: deps.log }),
     new TroubleshootingAgent(),
     new DocumentationAgent(),
     new CiExtractionAgent(),
     new CommandValidationAgent(),
+    new UtilityAgent({ allowedDirs: defaultUtilityDirs(config.home) }),
   ];
 }

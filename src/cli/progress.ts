@@ -15,12 +15,16 @@ export class Progress {
   private lastLine = '';
   private partial = '';
 
-  constructor(private readonly total: number, private readonly verbose = false, private readonly out: NodeJS.WriteStream = process.stderr) {
+  constructor(private total = 0, private readonly verbose = false, private readonly out: NodeJS.WriteStream = process.stderr) {
     this.tty = !!out.isTTY && !process.env.CI;
   }
 
   handle = (e: StepEvent): void => {
     switch (e.type) {
+      case 'begin':
+        this.total = e.total;
+        this.out.write(`run ${e.runId}: ${e.total} planned steps, sandbox ${e.sandbox}\n`);
+        break;
       case 'step-start':
         this.current = `[${e.index + 1}/${this.total}] ${e.step.stage} ${e.command}${e.attempt > 1 ? ` (attempt ${e.attempt})` : ''}`;
         this.lastLine = '';

@@ -72,6 +72,7 @@ export async function installFromPlan(o: InstallOptions): Promise<InstallOutcome
       warnings.push(...tool.notes);
       const env = baseStepEnv({ ...tool.env, ...(tool.pathPrepend.length ? { PATH: `${tool.pathPrepend.join(':')}:${process.env.PATH ?? '/usr/bin:/bin'}` } : {}) });
       const lockfiles = plan.ecosystems.flatMap((e) => e.lockfiles ?? []);
+      o.onEvent?.({ type: 'begin', runId, total: plan.steps.length, sandbox: sandbox.kind });
       const execution = await executePlan(plan, {
         runId, store: o.store, sandbox, env,
         limits: { timeoutMs: o.stepTimeoutMs ?? DEFAULT_STEP_TIMEOUT_MS, memoryBytes: 8 * 1024 ** 3, maxProcesses: 4096, maxFileBytes: 4 * 1024 ** 3 },

@@ -29,6 +29,7 @@ export interface StepRunOptions {
 }
 
 export type StepEvent =
+  | { type: 'begin'; runId: string; total: number; sandbox: string }
   | { type: 'step-start'; index: number; step: PlanStep; attempt: number; command: string }
   | { type: 'output'; index: number; chunk: string }
   | { type: 'step-end'; index: number; status: string; durationMs: number; exitCode: number | null; tests?: TestCounts }
