@@ -10,7 +10,7 @@ import type { Nodes, Root } from 'mdast';
 import type { DocBlock } from './doc-block.js';
 
 /** Bytes of a document given to remark; beyond this the line scanner takes over. */
-export const REMARK_BYTES = 64 * 1024;
+export const REMARK_BYTES = 32 * 1024;
 
 const parser = unified().use(remarkParse);
 
