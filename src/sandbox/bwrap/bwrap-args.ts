@@ -23,6 +23,10 @@ export interface BwrapArgsInput {
   writable: string[];
   /** Host folders hidden behind empty tmpfs mounts (when they exist). */
   hide: string[];
+  /** Host files (control sockets) replaced by /dev/null. */
+  maskFiles?: string[];
+  /** Host paths inside hidden folders to bring back read-only (e.g. resolv.conf under /run). */
+  keepReadOnly?: string[];
   cwd: string;
   network: boolean;
   env: Record<string, string>;
@@ -82,8 +86,13 @@ export function buildBwrapArgs(i: BwrapArgsInput): string[] {
     a.push('--perms', '0755', '--tmpfs', h);
     tmpfsRoots.push(h);
   }
+  for (const f of i.maskFiles ?? []) a.push('--ro-bind', '/dev/null', f);
   const made = new Set<string>();
-  for (const w of i.writable) {
+  const binds: [string, '--bind' | '--ro-bind'][] = [
+    ...(i.keepReadOnly ?? []).map((k): [string, '--ro-bind'] => [k, '--ro-bind']),
+    ...i.writable.map((w): [string, '--bind'] => [w, '--bind']),
+  ];
+  for (const [w, how] of binds) {
     for (const anc of ancestors(w)) {
       if (made.has(anc)) continue;
       if (tmpfsRoots.some((t) => under(anc, t))) {
@@ -96,7 +105,7 @@ export function buildBwrapArgs(i: BwrapArgsInput): string[] {
       }
       made.add(anc);
     }
-    a.push('--bind', w, w);
+    a.push(how, w, w);
   }
   a.push('--unshare-pid', '--unshare-ipc', '--unshare-uts', '--unshare-cgroup-try', '--hostname', 'nova-sandbox');
   if (!i.network) a.push('--unshare-net');

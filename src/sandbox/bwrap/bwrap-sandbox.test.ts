@@ -75,6 +75,8 @@ describe('bwrap sandbox', () => {
       const off = await sb.exec({ command: cmd, limits: base });
       expect(off.exitCode).not.toBe(0);
       expect(off.output).not.toContain('pong');
+      const dns = await sb.exec({ command: 'getent hosts registry.npmjs.org', limits: base });
+      expect(dns.exitCode).not.toBe(0);
       const on = await sb.exec({ command: cmd, limits: base, network: true });
       expect(on.exitCode).toBe(0);
       expect(on.output).toContain('pong');
@@ -95,6 +97,16 @@ describe('bwrap sandbox', () => {
     expect(existsSync('/work/nova-x')).toBe(false);
     expect(existsSync(join(canaryDir, 'new'))).toBe(false);
     expect(existsSync(bashrc) ? readFileSync(bashrc, 'utf8') : undefined).toBe(before);
+  });
+
+  it('hides local service sockets (/run) and the real home from commands', async () => {
+    const hostRun = readdirSync('/run');
+    expect(hostRun.length).toBeGreaterThan(0);
+    const r = await sb.exec({ command: 'ls -A /run; echo ---; ls -A ~root 2>&1 | head -5', limits: base });
+    const [inside] = r.output.split('---');
+    const kept = new Set(['systemd', 'resolvconf']); // parents of a kept /etc/resolv.conf target
+    const visible = inside.split('\n').filter((n) => n && !kept.has(n));
+    expect(visible).toEqual([]);
   });
 
   it('kills a step that hangs at its timeout', async () => {

@@ -39,6 +39,29 @@ export interface BwrapSandboxOptions {
   passEnv?: Record<string, string>;
 }
 
+/**
+ * Control sockets that would hand a command the host (a docker-group user can start a root
+ * container through docker.sock even from inside a user namespace): replaced by /dev/null.
+ */
+const MASKED_SOCKETS = ['/run/docker.sock', '/var/run/docker.sock', '/run/containerd/containerd.sock', '/run/podman/podman.sock', '/run/dbus/system_bus_socket', '/run/systemd/private'];
+/**
+ * /run holds the local services' unix sockets (PostgreSQL and MySQL with local trust, the session
+ * bus, podman…), reachable even without network: hidden, except the DNS configuration.
+ */
+const HIDDEN_RUNTIME = ['/run', '/var/run'];
+
+function existingReal(paths: string[]): string[] {
+  const out = new Set<string>();
+  for (const p of paths) {
+    try {
+      out.add(realpathSync(p));
+    } catch {
+      // Not on this machine.
+    }
+  }
+  return [...out];
+}
+
 const STANDARD_BWRAP_LOCATIONS = ['/usr/bin/bwrap', '/usr/local/bin/bwrap', '/bin/bwrap'];
 
 /** Where bwrap is installed, if it is. */
@@ -87,6 +110,9 @@ export class BwrapSandbox implements Sandbox {
   private readonly home: string;
   private readonly tmp?: string;
   private readonly hide: string[];
+  private readonly maskFiles = existingReal(MASKED_SOCKETS).filter((f) => !f.startsWith('/run/'));
+  /** resolv.conf is often a link into /run (systemd-resolved): keep it readable. */
+  private readonly keep = existingReal(['/etc/resolv.conf', '/etc/hosts']).filter((f) => f.startsWith('/run/'));
   /** undefined: not made yet; null: this machine allows none. */
   private cgroup?: CommandCgroup | null;
 
@@ -95,7 +121,7 @@ export class BwrapSandbox implements Sandbox {
     this.home = realDir(opts.home, 'home');
     this.tmp = opts.tmp ? realDir(opts.tmp, 'temp') : undefined;
     this.inside = { workspace: this.workspace, home: this.home, tmp: this.tmp ?? '/tmp' };
-    const hide = new Set(['/root', homedir(), ...(opts.hide ?? [])]);
+    const hide = new Set(existingReal(['/root', homedir(), ...HIDDEN_RUNTIME, ...(opts.hide ?? [])]));
     // Never hide what must stay reachable: the node running the tools, or bwrap itself.
     for (const keep of [process.execPath, opts.bwrapPath]) for (const h of [...hide]) if (keep.startsWith(h + '/')) hide.delete(h);
     this.hide = [...hide];
@@ -115,6 +141,8 @@ export class BwrapSandbox implements Sandbox {
     const args = buildBwrapArgs({
       writable: [this.workspace, this.home, ...(this.tmp ? [this.tmp] : [])],
       hide: this.hide,
+      maskFiles: this.maskFiles,
+      keepReadOnly: this.keep,
       cwd: cwd.host,
       network: !!req.network,
       env,
