@@ -37,5 +37,11 @@ describe('nova agents list', () => {
     expect(lines[1]).toMatch(/^reader\s+1\.0\.0\s+file\.read\s+path: string, max_bytes\?: integer, encoding\?: string\s+repo\.read$/);
     expect(lines[2]).toMatch(/^\s+echo$/);
     expect(renderTable([])).toBe('No built-in agents.');
+    const many = { ...reg, agent_id: 'wide', capabilities: [{ name: 'big', description: 'd', required_permissions: ['p'], parameters: Array.from({ length: 8 }, (_, i) => ({ name: `parameter_${i}`, type: 'string' as const, required: true })) }] };
+    const wrapped = renderTable([{ ...many, models: [], permissions: [] }]).split('\n');
+    expect(wrapped.length).toBeGreaterThan(2); // long parameter lists wrap onto continuation lines
+    expect(wrapped[1]).toMatch(/^wide .* parameter_0: string, .*,\s+p$/);
+    expect(wrapped.slice(2).every((l) => /^\s+parameter_/.test(l))).toBe(true);
+    expect(wrapped.join(' ').match(/parameter_\d/g)).toHaveLength(8);
   });
 });

@@ -12,15 +12,38 @@ export async function builtinRegistrations(config: Parameters<typeof builtinAgen
   return registry.list().map((e) => e.registration);
 }
 
+/** Split "a, b, c" into lines of at most `width` characters (one item may exceed it). */
+function wrapList(items: string[], width: number): string[] {
+  const lines: string[] = [];
+  let cur = '';
+  for (const item of items) {
+    const next = cur ? `${cur}, ${item}` : item;
+    if (cur && next.length > width) {
+      lines.push(cur + ',');
+      cur = item;
+    } else cur = next;
+  }
+  return cur ? [...lines, cur] : lines.length ? lines : [''];
+}
+
+const PARAM_WIDTH = 56;
+
 export function renderTable(regs: AgentRegistration[]): string {
   if (regs.length === 0) return 'No built-in agents.';
-  const rows = regs.flatMap((r) => (r.capabilities.length ? r.capabilities : [undefined]).map((c, i) => [
-    i === 0 ? r.agent_id : '',
-    i === 0 ? r.version : '',
-    c ? c.name : '(no capabilities)',
-    c ? c.parameters.map((p) => `${p.name}${p.required ? '' : '?'}: ${p.type}`).join(', ') : '',
-    c?.required_permissions.join(', ') ?? '',
-  ]));
+  const rows: string[][] = [];
+  for (const r of regs) {
+    const caps = r.capabilities.length ? r.capabilities : [undefined];
+    caps.forEach((c, i) => {
+      const params = c ? wrapList(c.parameters.map((p) => `${p.name}${p.required ? '' : '?'}: ${p.type}`), PARAM_WIDTH) : [''];
+      params.forEach((line, j) => rows.push([
+        i === 0 && j === 0 ? r.agent_id : '',
+        i === 0 && j === 0 ? r.version : '',
+        j > 0 ? '' : c ? c.name : '(no capabilities)',
+        line,
+        j > 0 ? '' : c?.required_permissions.join(', ') ?? '',
+      ]));
+    });
+  }
   const header = ['AGENT', 'VERSION', 'CAPABILITY', 'PARAMETERS', 'PERMISSIONS'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
