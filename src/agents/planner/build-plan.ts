@@ -101,7 +101,7 @@ export async function planRepository(root: string, opts: { target?: string; prob
 
   // Evidence in precedence order; merge keeps the strongest of equivalent commands.
   const identity = safely('project identity', () => projectIdentity(fs), { packageNames: new Set<string>(), repoNames: new Set<string>() }, warnings);
-  const { kept, left } = filterEvidence([...ci.candidates, ...docs.candidates, ...analysis.candidates], identity);
+  const { kept, left } = filterEvidence([...ci.candidates, ...docs.candidates, ...analysis.candidates], identity, (p) => fs.exists(p));
   const all = kept.map(scrubSecrets);
   const here = all.filter((c) => c.platform === 'any' || c.platform === 'linux' || c.platform === undefined);
   const elsewhere = all.filter((c) => c.platform === 'macos' || c.platform === 'windows');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CandidateStep } from '../../protocol/plan.js';
-import { filterEvidence, installsReleasedSelf, isCiHousekeeping, isInformational } from './filters.js';
+import { filterEvidence, installsReleasedSelf, isCiHousekeeping, isInformational, runsMissingScript } from './filters.js';
 import { mergeCandidates } from './merge.js';
 
 const identity = { packageNames: new Set(['ripgrep', 'github.com/acme/tool']), repoNames: new Set(['ripgrep', 'tool']) };
@@ -39,4 +39,15 @@ it('docs commands are left out of a stage that CI covers, kept where it does not
   const { steps } = mergeCandidates([s('sudo apt-get install g++', 'ci', 'system'), s('sudo zypper install foo', 'docs', 'system'), s('npm start', 'docs', 'run'), s('npm test', 'ci', 'test'), s('npm run test', 'docs', 'test')]);
   expect(steps.map((x) => `${x.stage}:${x.source.kind}:${x.command}`)).toEqual(['system:ci:sudo apt-get install g++', 'test:ci:npm test', 'run:docs:npm start']);
   expect(steps[1].alsoFoundIn).toEqual([{ kind: 'docs' }]);
+});
+
+describe('runsMissingScript', () => {
+  const exists = (p: string) => ['bin/server.js', 'web/app.py'].includes(p);
+  it('examples that run files the repository lacks', () => {
+    for (const c of ['node app.js', 'ruby myapp.rb [-h] [-p PORT]', 'bundle exec ruby myapp.rb', 'python3 -u main.py --port 80', 'NODE_ENV=production node --use-env-proxy app.js']) expect(runsMissingScript(c, exists)).toBe(true);
+  });
+  it('scripts that exist, and commands that are not scripts', () => {
+    for (const c of ['node bin/server.js', 'python -m pytest', 'npm test', 'node --version', 'ruby -e "puts 1"']) expect(runsMissingScript(c, exists)).toBe(false);
+    expect(runsMissingScript('python app.py', exists, 'web')).toBe(false);
+  });
 });

@@ -72,12 +72,31 @@ export function isInformational(command: string): boolean {
   return segs.length > 0 && segs.every((w) => INFO.has(w[0]) || (w.length === 2 && /^(--version|-v|-V|version)$/.test(w[1])) || (w.length === 3 && w[1] === '-c' && /version/.test(w[2])));
 }
 
+const INTERPRETERS = new Set(['node', 'nodejs', 'ruby', 'python', 'python3', 'php', 'perl', 'deno', 'bun', 'tsx', 'ts-node', 'bash', 'sh', 'lua', 'Rscript']);
+const SCRIPT_FILE = /^[\w./-]+\.(m?js|cjs|ts|rb|py|php|pl|sh|lua|R)$/;
+
+/**
+ * The command runs a script file that the repository does not contain (`node app.js`,
+ * `ruby myapp.rb` in a README): an example for users to write, not a step of this checkout.
+ */
+export function runsMissingScript(command: string, exists: (path: string) => boolean, cwd = '.'): boolean {
+  const segs = segmentsOf(command);
+  if (!segs.length) return false;
+  const w = segs[0];
+  let i = 0;
+  if (w[0] === 'bundle' && w[1] === 'exec') i = 2;
+  if (!INTERPRETERS.has(w[i])) return false;
+  const file = w.slice(i + 1).find((x) => !x.startsWith('-'));
+  if (!file || !SCRIPT_FILE.test(file)) return false;
+  return !exists(cwd === '.' ? file : `${cwd}/${file}`);
+}
+
 export interface FilterResult {
   kept: CandidateStep[];
   left: { candidate: CandidateStep; why: string }[];
 }
 
-export function filterEvidence(candidates: CandidateStep[], identity: ProjectIdentity): FilterResult {
+export function filterEvidence(candidates: CandidateStep[], identity: ProjectIdentity, exists: (path: string) => boolean = () => true): FilterResult {
   const kept: CandidateStep[] = [];
   const left: FilterResult['left'] = [];
   for (const c of candidates) {
@@ -85,6 +104,7 @@ export function filterEvidence(candidates: CandidateStep[], identity: ProjectIde
     if (c.source.kind === 'docs' && installsReleasedSelf(c.command, identity)) why = 'installs the released project instead of building this checkout';
     else if (c.source.kind === 'ci' && isCiHousekeeping(c.command)) why = 'CI housekeeping (publishing, issues, checkout), not building or testing';
     else if (isInformational(c.command)) why = 'only prints information';
+    else if (c.source.kind === 'docs' && runsMissingScript(c.command, exists, c.cwd)) why = 'run a script the repository does not contain (examples for users)';
     if (why) left.push({ candidate: c, why });
     else kept.push(c);
   }

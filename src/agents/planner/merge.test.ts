@@ -83,3 +83,11 @@ describe('versionSatisfies', () => {
   ] as const)('%s satisfies %s: %s', (v, c2, want) => expect(versionSatisfies(v, c2)).toBe(want));
   it('an absent tool satisfies nothing', () => expect(versionSatisfies(null, '>=1')).toBe(false));
 });
+
+it('a Java release level is a minimum for the installed JDK', async () => {
+  const { effectiveConstraint } = await import('./validation.js');
+  expect(effectiveConstraint('java', '8')).toBe('>=8');
+  expect(effectiveConstraint('java', '1.8')).toBe('>=8');
+  expect(versionSatisfies('17.0.15', effectiveConstraint('java', '8'))).toBe(true);
+  expect(effectiveConstraint('python', '3.11')).toBe('3.11');
+});

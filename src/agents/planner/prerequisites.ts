@@ -9,6 +9,7 @@ import { parse as parseYaml } from 'yaml';
 import type { CandidateStep, Ecosystem, PlanStep, Prerequisite, Provenance } from '../../protocol/plan.js';
 import type { RepoFs } from '../../repo/repo-fs.js';
 import type { SystemHint } from '../repository-analysis/types.js';
+import { effectiveConstraint } from './validation.js';
 import { browserAvailable, debianPackageInstalled, portOpen, toolVersion, which } from './machine.js';
 
 /** Data services tests commonly need, with their default port and the names they go by. */
@@ -104,7 +105,7 @@ export async function detectPrerequisites(input: PrerequisiteInput): Promise<{ p
   const wanted = new Map<string, { version: string; source: Provenance }>();
   for (const e of input.ecosystems) {
     const lang = LANGUAGE_OF[e.name];
-    if (lang && e.languageVersion && !wanted.has(lang)) wanted.set(lang, { version: e.languageVersion, source: { kind: 'manifest', file: e.root === '.' ? e.languageVersionSource : `${e.root}/${e.languageVersionSource}` } });
+    if (lang && e.languageVersion && !wanted.has(lang)) wanted.set(lang, { version: effectiveConstraint(lang, e.languageVersion), source: { kind: 'manifest', file: e.root === '.' ? e.languageVersionSource : `${e.root}/${e.languageVersionSource}` } });
   }
   for (const t of input.ciToolchains) {
     const lang = canonicalLanguage(t.language);

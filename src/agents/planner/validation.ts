@@ -25,12 +25,22 @@ const LANGUAGE_TOOLS: Record<string, string> = { node: 'node', python: 'python',
 /** Executables whose presence is worth telling the validator about (PATH lookups only). */
 const COMMON_TOOLS = ['npm', 'npx', 'pnpm', 'yarn', 'bun', 'pip', 'pip3', 'python', 'python3', 'uv', 'poetry', 'pdm', 'pipenv', 'hatch', 'tox', 'nox', 'pytest', 'go', 'cargo', 'rustc', 'mvn', 'gradle', 'java', 'bundle', 'ruby', 'gem', 'rake', 'composer', 'php', 'dotnet', 'cmake', 'ctest', 'meson', 'ninja', 'make', 'gcc', 'g++', 'docker', 'git', 'apt-get'];
 
+/**
+ * What a written version means for the installed toolchain. A Java release level (pom `release`
+ * 8, Gradle toolchain 17) is compiled for by any newer JDK (`--release 8`), so it is a minimum.
+ */
+export function effectiveConstraint(language: string, version: string): string {
+  if (language === 'java' && /^\d+$/.test(version.trim())) return `>=${version.trim()}`;
+  if (language === 'java' && /^1\.\d$/.test(version.trim())) return `>=${version.trim().slice(2)}`;
+  return version;
+}
+
 export function validationContext(root: string, ecosystems: Ecosystem[], probe: boolean): ValidationContext {
   const lockfiles = [...new Set(ecosystems.filter((e) => e.root === '.').flatMap((e) => e.lockfiles ?? []))];
   const constraints: Record<string, string> = {};
   for (const e of ecosystems) {
     const lang = LANGUAGE_TOOLS[e.name];
-    if (lang && e.languageVersion && !(lang in constraints)) constraints[lang] = e.languageVersion;
+    if (lang && e.languageVersion && !(lang in constraints)) constraints[lang] = effectiveConstraint(lang, e.languageVersion);
   }
   const ctx: ValidationContext = { workspace: root, lockfiles, os: 'linux', constraints };
   if (probe) {

@@ -35,7 +35,7 @@ const ROOT_MARKERS = /^(package\.json|pyproject\.toml|setup\.py|setup\.cfg|Pipfi
 const NOT_A_PROJECT_DIR = new Set([
   'test', 'tests', 'testdata', 'test-data', 'fixtures', '__fixtures__', 'fixture', 'examples', 'example', 'samples', 'sample',
   'docs', 'doc', 'documentation', 'third_party', 'third-party', 'thirdparty', 'external', 'extern', 'deps', 'benchmarks', 'bench',
-  'templates', 'template', 'fuzz', 'scaffold', 'demo', 'demos', 'playground', 'contrib', '.github', '.devcontainer', 'ci', 'scripts', 'tools',
+  'templates', 'template', 'fuzz', 'support', 'misc', 'extras', 'utils', 'scaffold', 'demo', 'demos', 'playground', 'contrib', '.github', '.devcontainer', 'ci', 'scripts', 'tools',
 ]);
 
 /** Detectors in the order their ecosystems are listed. */
