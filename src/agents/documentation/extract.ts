@@ -65,7 +65,7 @@ export function extractDocs(fs: RepoFs): DocsExtraction {
     }
     const found = candidatesFromBlocks(blocks, { path: doc.path, kind: doc.kind, format }, fs, identity);
     if (found.length > MAX_COMMANDS_PER_DOC) {
-      warnings.push(`${doc.path} has ${found.length} commands; only the first ${MAX_COMMANDS_PER_DOC} were kept`);
+      warnings.push(`${doc.path} has more than ${MAX_COMMANDS_PER_DOC} commands; only the first ${MAX_COMMANDS_PER_DOC} were kept`);
       found.length = MAX_COMMANDS_PER_DOC;
     }
     candidates.push(...found);
@@ -87,6 +87,7 @@ function candidatesFromBlocks(blocks: DocBlock[], doc: DocInfo, fs: RepoFs, iden
   // A clone in one block is often followed by `cd <repo>` in the next.
   let clonedName: string | undefined;
   for (const block of blocks) {
+    if (out.length > MAX_COMMANDS_PER_DOC) break; // the caller reports the cut
     const langKind = classifyLang(block.lang);
     if (langKind === 'other') continue;
     const consoleMode = isConsoleLang(block.lang);
