@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { NovaError } from '../../src/errors.js';
 import { isGitUrl, resolveTarget, workspaceName } from '../../src/repo/target.js';
@@ -13,7 +13,6 @@ const home = tempDir('nova-target-home-');
 const config = loadConfig({ NOVA_HOME: home.path } as NodeJS.ProcessEnv, home.path);
 const repo = buildFixture(ECOSYSTEM_FIXTURES.find((f) => f.name === 'go-module')!);
 
-beforeAll(() => {});
 afterAll(() => { home.cleanup(); repo.cleanup(); });
 
 async function failure(p: Promise<unknown>): Promise<NovaError> {
@@ -38,6 +37,18 @@ describe('resolveTarget', () => {
     const file = await failure(resolveTarget(join(repo.root, 'go.mod'), config));
     expect(file.message).toMatch(/is a file, not a repository folder/);
     expect((await failure(resolveTarget('  ', config))).code).toBe('BAD_INPUT');
+  });
+  // Reason for the skip: root reads every folder whatever its mode, so the case cannot occur as root.
+  it.skipIf(process.getuid?.() === 0)('an unreadable folder is a clear error', async () => {
+    const locked = join(home.path, 'locked');
+    mkdirSync(locked, { mode: 0o000 });
+    try {
+      const e = await failure(resolveTarget(locked, config));
+      expect(e.code).toBe('PERMISSION_DENIED');
+      expect(e.exitCode).toBe(2);
+    } finally {
+      chmodSync(locked, 0o755);
+    }
   });
   it('refuses targets that git would read as options, and remote helpers', async () => {
     const opt = await failure(resolveTarget('--upload-pack=touch /tmp/pwned', config));
