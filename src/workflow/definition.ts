@@ -59,12 +59,17 @@ export function resolveDefinitionPath(fileOrName: string, dirs = workflowSearchD
   throw new NovaError('NOT_FOUND', `no workflow named "${fileOrName}"`, { hint: `Looked in: ${dirs.join(', ')}` });
 }
 
-/** Read and schema-check a definition (no semantic validation). */
-export function loadDefinitionFile(fileOrName: string, dirs?: string[]): { definition: WorkflowDefinition; file: string; raw: unknown } {
+/** Read a definition file's JSON (bounded), without checking it. */
+export function readDefinitionJson(fileOrName: string, dirs?: string[]): { file: string; raw: unknown } {
   const file = resolveDefinitionPath(fileOrName, dirs);
   const st = statSync(file);
   if (!st.isFile()) throw new NovaError('BAD_INPUT', `${file} is not a regular file`, { hint: 'Give a path to a .json definition.' });
   if (st.size > MAX_DEFINITION_BYTES) throw new NovaError('BAD_INPUT', `${file} is ${st.size} bytes, more than ${MAX_DEFINITION_BYTES}`, { hint: 'Workflow definitions are small JSON files.' });
-  const raw = parseJsonText(readFileSync(file, 'utf8'), `workflow file ${file}`, MAX_DEFINITION_BYTES);
+  return { file, raw: parseJsonText(readFileSync(file, 'utf8'), `workflow file ${file}`, MAX_DEFINITION_BYTES) };
+}
+
+/** Read and schema-check a definition (no semantic validation). */
+export function loadDefinitionFile(fileOrName: string, dirs?: string[]): { definition: WorkflowDefinition; file: string; raw: unknown } {
+  const { file, raw } = readDefinitionJson(fileOrName, dirs);
   return { definition: parseDefinition(raw, `workflow file ${file}`), file, raw };
 }

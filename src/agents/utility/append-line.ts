@@ -31,7 +31,7 @@ export function resolveAllowedFile(file: string, allowedDirs: string[]): string 
   const roots = allowedDirs.map((d) => { try { return realpathSync(d); } catch { return resolve(d); } });
   if (!roots.some((r) => inside(r, real))) {
     throw new NovaError('PERMISSION_DENIED', `util.append-line refuses to write ${abs}: it is outside the allowed folders (${roots.join(', ') || 'none configured'})`, {
-      hint: 'Write inside an allowed folder (nova workflow run --allow-dir <folder> adds one).',
+      hint: 'Write inside $NOVA_HOME/files, or allow the folder with: nova workflow run --allow-dir <folder>.',
     });
   }
   return real;

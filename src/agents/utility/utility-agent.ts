@@ -56,8 +56,16 @@ export class UtilityAgent extends Agent {
   readonly version = '1.0.0';
   readonly capabilities = utilityCapabilities;
 
-  constructor(private readonly opts: UtilityAgentOptions) {
+  private readonly allowedDirs: string[];
+
+  constructor(opts: UtilityAgentOptions) {
     super();
+    this.allowedDirs = [...opts.allowedDirs];
+  }
+
+  /** Allow util.append-line to write in one more folder (`nova workflow run --allow-dir`). */
+  allowDir(dir: string): void {
+    this.allowedDirs.push(dir);
   }
 
   async handle(message: Message, ctx: AgentContext): Promise<CapabilityResult> {
@@ -75,11 +83,11 @@ export class UtilityAgent extends Agent {
       }
       case 'util.append-line': {
         if (typeof input.file !== 'string') throw new NovaError('BAD_INPUT', 'util.append-line needs input.file (a string path)', { hint: 'Example: { "file": "/tmp/x/log.txt", "line": "hello" }' });
-        return appendLine(input.file, input.line as string, { allowedDirs: this.opts.allowedDirs, unique: input.unique === true });
+        return appendLine(input.file, input.line as string, { allowedDirs: this.allowedDirs, unique: input.unique === true });
       }
       case 'util.shell':
-        throw new NovaError('UNAVAILABLE', 'util.shell cannot run: the sandboxed execution agent is not available in this NovaSystem', {
-          hint: 'Commands only run inside the execution agent\'s sandbox; nothing was run on the host. Use the execution agent\'s capability instead.',
+        throw new NovaError('UNAVAILABLE', 'util.shell cannot run: the sandboxed execution agent does not offer single commands yet, and the utility agent never runs commands on the host', {
+          hint: 'Nothing was run. To run commands in the sandbox, give them to the execution agent as a plan (capability install.execute, see nova schema plan).',
         });
       default:
         throw new NovaError('BAD_INPUT', `the utility agent has no capability "${message.message_type}"`, { hint: `It has: ${utilityCapabilities.map((c) => c.name).join(', ')}` });
