@@ -15,14 +15,17 @@ import { prepareWorkspace } from '../src/sandbox/workspace.js';
 import { BwrapSandbox, findBwrap } from '../src/sandbox/bwrap/bwrap-sandbox.js';
 import { NoneSandbox } from '../src/sandbox/none/none-sandbox.js';
 import type { Sandbox, SandboxLimits } from '../src/sandbox/sandbox.js';
+import { sandboxEnv } from '../src/sandbox/env.js';
 
 const N = Number(process.argv[2] ?? 50);
 const M = Number(process.argv[3] ?? 10);
 const limits: SandboxLimits = { timeoutMs: 60_000, memoryBytes: 2 * 1024 ** 3, maxProcesses: 512, maxFileBytes: 1024 ** 3, maxDiskBytes: 10 * 1024 ** 3 };
 
-function direct(cmd: string, cwd: string): Promise<void> {
+/** The baseline gets the same small environment the sandboxes give (a big CA bundle in
+ * NODE_EXTRA_CA_CERTS alone makes every node start slower). */
+function direct(cmd: string, cwd: string, home: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    const c = spawn('bash', ['-c', cmd], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const c = spawn('bash', ['-c', cmd], { cwd, env: sandboxEnv({ home, tmp: '/tmp' }), stdio: ['ignore', 'pipe', 'pipe'] });
     c.stdout.resume();
     c.stderr.resume();
     c.once('error', reject);
@@ -30,15 +33,15 @@ function direct(cmd: string, cwd: string): Promise<void> {
   });
 }
 
-async function perCommand(times: number, run: () => Promise<void>): Promise<number> {
-  const samples: number[] = [];
-  for (let i = 0; i < times; i++) {
-    const t = process.hrtime.bigint();
-    await run();
-    samples.push(Number(process.hrtime.bigint() - t) / 1e6);
-  }
-  samples.sort((a, b) => a - b);
-  return samples[Math.floor(samples.length / 2)];
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+async function timed(run: () => Promise<void>): Promise<number> {
+  const t = process.hrtime.bigint();
+  await run();
+  return Number(process.hrtime.bigint() - t) / 1e6;
 }
 
 async function main(): Promise<void> {
@@ -55,20 +58,29 @@ async function main(): Promise<void> {
     ];
     const ws = join(dir, 'none', 'workspace');
     const rows: { cmd: string; run: string; ms: number; ratio: number }[] = [];
+    const home = join(dir, 'none', 'home');
     for (const [cmd, times] of [['true', N], ['node -e 0', M]] as const) {
-      // Warm-up, then baseline and each backend measured back to back.
-      await direct(cmd, ws);
-      const base = await perCommand(times, () => direct(cmd, ws));
-      rows.push({ cmd, run: 'baseline: bash -c', ms: base, ratio: 1 });
-      for (const [name, sb] of backends) {
-        await sb.exec({ command: cmd, limits });
-        const ms = await perCommand(times, async () => {
-          const r = await sb.exec({ command: cmd, limits });
-          if (r.exitCode !== 0) throw new Error(`${name}: ${cmd} failed: ${r.output}`);
-        });
-        rows.push({ cmd, run: name, ms, ratio: ms / base });
+      const runs: [string, () => Promise<void>][] = [
+        ['baseline: bash -c', () => direct(cmd, ws, home)],
+        ...backends.map(([name, sb]): [string, () => Promise<void>] => [
+          name,
+          async () => {
+            const r = await sb.exec({ command: cmd, limits });
+            if (r.exitCode !== 0) throw new Error(`${name}: ${cmd} failed: ${r.output}`);
+          },
+        ]),
+      ];
+      // Warm-up, then the runs interleaved so load changes on the shared machine hit all alike.
+      for (const [, run] of runs) await run();
+      const samples = new Map<string, number[]>(runs.map(([n]) => [n, []]));
+      for (let i = 0; i < times; i++) for (const [n, run] of runs) samples.get(n)!.push(await timed(run));
+      const base = median(samples.get('baseline: bash -c')!);
+      for (const [n] of runs) {
+        const ms = median(samples.get(n)!);
+        rows.push({ cmd, run: n, ms, ratio: ms / base });
       }
     }
+    for (const [, sb] of backends) await sb.dispose();
     console.log(`load average ${loadavg()[0].toFixed(1)}, uid ${process.getuid?.()}, ${N}× true, ${M}× node -e 0 (median per command)\n`);
     console.log('| command | run | ms per command | × baseline | overhead (ms) |');
     console.log('|---|---|---:|---:|---:|');
