@@ -10,6 +10,8 @@ export type ExprValue = string | number | boolean | null | Record<string, unknow
 export interface ExprContext {
   matrix: Record<string, unknown>;
   env: Record<string, string>;
+  /** Inputs of a composite action, when expanding one. */
+  inputs?: Record<string, string>;
 }
 
 type Tok = { t: 'str' | 'num' | 'id' | 'op' | 'punc'; v: string };
@@ -54,6 +56,7 @@ function lookup(path: string, ctx: ExprContext): ExprValue {
   let cur: unknown;
   if (root === 'matrix') cur = ctx.matrix;
   else if (root === 'env') cur = ctx.env;
+  else if (root === 'inputs' && ctx.inputs) cur = ctx.inputs;
   else if (root === 'runner') cur = { os: 'Linux', arch: 'X64', temp: '/tmp', name: 'linux' };
   else if (root === 'true') return true;
   else if (root === 'false') return false;

@@ -261,6 +261,48 @@ describe('GitHub Actions', () => {
   });
 });
 
+describe('GitHub Actions composite actions', () => {
+  it('expands a local composite action: its run steps with inputs, and setup actions inside it', () => {
+    const fs = fixtureRepo({
+      '.github/actions/setup/action.yml': dedent(`
+        name: Setup
+        inputs:
+          node:
+            default: "18"
+          flags:
+            default: "--frozen-lockfile"
+        runs:
+          using: composite
+          steps:
+            - uses: actions/setup-node@v4
+              with:
+                node-version: \${{ inputs.node }}
+            - name: Install
+              shell: bash
+              run: pnpm install \${{ inputs.flags }}
+      `),
+      '.github/workflows/ci.yml': dedent(`
+        on: [pull_request]
+        jobs:
+          test:
+            runs-on: ubuntu-latest
+            steps:
+              - uses: actions/checkout@v4
+              - uses: ./.github/actions/setup
+                with:
+                  node: "22"
+              - run: pnpm test
+      `),
+    });
+    const { candidates, toolchains } = extractCi(fs);
+    expect(candidates.map((c) => [c.command, c.source.file, c.source.line, c.stage])).toEqual([
+      ['pnpm install --frozen-lockfile', '.github/actions/setup/action.yml', 15, 'install'],
+      ['pnpm test', '.github/workflows/ci.yml', 10, 'test'],
+    ]);
+    expect(toolchains.map((t) => [t.language, t.version, t.source.file])).toEqual([['node', '22', '.github/actions/setup/action.yml']]);
+  });
+});
+
 describe('matrix and expressions', () => {
   it('prefers an ubuntu entry and the latest stable version; honours exclude and include', () => {
     expect(chooseMatrixEntry({ os: ['macos-latest', 'ubuntu-latest', 'windows-latest'], node: ['18', '20', '22', '23-nightly'] })).toEqual({ os: 'ubuntu-latest', node: '22' });

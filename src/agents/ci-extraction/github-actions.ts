@@ -6,7 +6,7 @@
 import type { RepoFs } from '../../repo/repo-fs.js';
 import type { Platform, Provenance } from '../../protocol/plan.js';
 import { isReleaseCommand } from '../documentation/command-facts.js';
-import { parseYamlTree, get, str, strList, strRecord, toPlain, entry, type YNode, YamlFileError } from './yaml-tree.js';
+import { parseYamlTree, get, str, strList, strRecord, toPlain, entry, loadYamlFile, type YNode, YamlFileError } from './yaml-tree.js';
 import { chooseMatrixEntry, type MatrixEntry } from './matrix.js';
 import { conditionHolds, substitute, type ExprContext } from './expressions.js';
 import { candidate, cleanScript, CI_CONFIDENCE, decideStage, emptyFindings, isCleanupOnly, isInformational, isReleaseName, normaliseDir, platformOfLabel, usesRunnerPlumbing, type CiFindings } from './common.js';
@@ -123,40 +123,95 @@ function workflow(fs: RepoFs, file: string, wf: YNode, out: CiFindings): void {
       if (stepIf !== undefined && (conditionHolds(stepIf, { ...ctx }) === false || releaseCondition(stepIf))) return;
       const uses = str(get(step, 'uses'));
       if (uses) {
+        if (uses.startsWith('./')) {
+          compositeAction(fs, uses, get(step, 'with'), { file, jobId, jobName, label, stepName, ctx, env, jobPlatform, jobDefaults, wfDefaults, needsArtifacts }, out);
+          return;
+        }
         setupAction(fs, uses, get(step, 'with'), ctx, prov(entry(step, 'uses')!.keyLine, label), out);
         return;
       }
-      const runEntry = entry(step, 'run');
-      const run = str(runEntry?.value);
-      if (!runEntry || run === undefined) return;
-      if (isReleaseName(stepName)) return;
-      const shell = str(get(step, 'shell')) ?? str(get(jobDefaults, 'shell')) ?? str(get(wfDefaults, 'shell'));
-      if (shell && /^python/.test(shell)) return; // a Python program, not a shell command
-      const sub = substitute(cleanScript(run), ctx);
-      if (!sub.text || isReleaseCommand(sub.text) || isInformational(sub.text) || isCleanupOnly(sub.text)) return;
-      const stepEnv = literalEnv(strRecord(get(step, 'env')), ctx);
-      const wd = str(get(step, 'working-directory')) ?? str(get(jobDefaults, 'working-directory')) ?? str(get(wfDefaults, 'working-directory'));
-      const cwd = normaliseDir(wd === undefined ? undefined : substitute(wd, ctx).text);
-      const platform: Platform | undefined = shell && /^(pwsh|powershell|cmd)/i.test(shell) ? 'windows' : jobPlatform === 'linux' ? undefined : jobPlatform;
-      let confidence = CI_CONFIDENCE.githubActions;
-      if (sub.unresolved.length) confidence -= 0.2;
-      if (usesRunnerPlumbing(sub.text)) confidence -= 0.3;
-      if (needsArtifacts) confidence -= 0.2; // works on another job's output
-      out.candidates.push(candidate({
-        command: sub.text,
-        stage: decideStage(sub.text, stepName, 'build'),
-        file,
-        line: runEntry.keyLine,
-        detail: `github-actions:${jobId}/${label}`,
-        confidence,
-        cwd,
-        env: { ...env.values, ...stepEnv.values },
-        platform,
-        needsInput: [...env.secrets, ...stepEnv.secrets, ...sub.secrets, ...sub.unresolved],
-        context: jobName,
-      }));
+      runStep(step, { file, jobId, jobName, label, stepName, ctx, env, jobPlatform, jobDefaults, wfDefaults, needsArtifacts }, out);
     });
   }
+}
+
+interface StepScope {
+  file: string;
+  jobId: string;
+  jobName: string;
+  label: string;
+  stepName: string | undefined;
+  ctx: ExprContext;
+  env: { values: Record<string, string>; secrets: string[] };
+  jobPlatform: Platform | undefined;
+  jobDefaults: YNode | undefined;
+  wfDefaults: YNode | undefined;
+  needsArtifacts: boolean;
+}
+
+/** One `run:` step as a candidate (or nothing, when it releases, only prints or only cleans up). */
+function runStep(step: YNode, scope: StepScope, out: CiFindings): void {
+  const { file, jobId, jobName, label, stepName, ctx, env, jobPlatform, jobDefaults, wfDefaults, needsArtifacts } = scope;
+  const runEntry = entry(step, 'run');
+  const run = str(runEntry?.value);
+  if (!runEntry || run === undefined) return;
+  if (isReleaseName(stepName)) return;
+  const shell = str(get(step, 'shell')) ?? str(get(jobDefaults, 'shell')) ?? str(get(wfDefaults, 'shell'));
+  if (shell && /^python/.test(shell)) return; // a Python program, not a shell command
+  const sub = substitute(cleanScript(run), ctx);
+  if (!sub.text || isReleaseCommand(sub.text) || isInformational(sub.text) || isCleanupOnly(sub.text)) return;
+  const stepEnv = literalEnv(strRecord(get(step, 'env')), ctx);
+  const wd = str(get(step, 'working-directory')) ?? str(get(jobDefaults, 'working-directory')) ?? str(get(wfDefaults, 'working-directory'));
+  const cwd = normaliseDir(wd === undefined ? undefined : substitute(wd, ctx).text);
+  const platform: Platform | undefined = shell && /^(pwsh|powershell|cmd)/i.test(shell) ? 'windows' : jobPlatform === 'linux' ? undefined : jobPlatform;
+  let confidence = CI_CONFIDENCE.githubActions;
+  if (sub.unresolved.length) confidence -= 0.2;
+  if (usesRunnerPlumbing(sub.text)) confidence -= 0.3;
+  if (needsArtifacts) confidence -= 0.2; // works on another job's output
+  out.candidates.push(candidate({
+    command: sub.text,
+    stage: decideStage(sub.text, stepName, 'build'),
+    file,
+    line: runEntry.keyLine,
+    detail: `github-actions:${jobId}/${label}`,
+    confidence,
+    cwd,
+    env: { ...env.values, ...stepEnv.values },
+    platform,
+    needsInput: [...env.secrets, ...stepEnv.secrets, ...sub.secrets, ...sub.unresolved],
+    context: jobName,
+  }));
+}
+
+/**
+ * A composite action in the repository (`uses: ./.github/actions/setup`): its `run` steps, with
+ * `inputs.*` taken from the caller's `with:` or the input defaults.
+ */
+function compositeAction(fs: RepoFs, uses: string, withNode: YNode | undefined, scope: StepScope, out: CiFindings, depth = 0): void {
+  if (depth > 3) return;
+  const dir = uses.replace(/^\.\/+/, '').replace(/\/+$/, '');
+  const file = [`${dir}/action.yml`, `${dir}/action.yaml`].find((f) => fs.isFile(f));
+  if (!file) return;
+  const action = loadYamlFile(fs, file, out.warnings);
+  const runs = get(action, 'runs');
+  if (str(get(runs, 'using')) !== 'composite') return;
+  const inputs: Record<string, string> = {};
+  const declared = get(action, 'inputs');
+  if (declared?.kind === 'map') for (const e of declared.entries) { const d = str(get(e.value, 'default')); if (d !== undefined) inputs[e.key] = d; }
+  for (const [k, v] of Object.entries(strRecord(withNode))) inputs[k] = substitute(v, scope.ctx).text;
+  const ctx: ExprContext = { ...scope.ctx, inputs };
+  const steps = get(runs, 'steps');
+  if (steps?.kind !== 'seq') return;
+  steps.items.forEach((st, i) => {
+    const cond = str(get(st, 'if'));
+    if (cond !== undefined && conditionHolds(cond, ctx) === false) return;
+    const name = str(get(st, 'name'));
+    const label = `${scope.label}>${name ?? `step ${i + 1}`}`;
+    const inner = str(get(st, 'uses'));
+    if (inner?.startsWith('./')) compositeAction(fs, inner, get(st, 'with'), { ...scope, ctx, label }, out, depth + 1);
+    else if (inner) setupAction(fs, inner, get(st, 'with'), ctx, { kind: 'ci', file, line: entry(st, 'uses')!.keyLine, detail: `github-actions:${scope.jobId}/${label}` }, out);
+    else runStep(st, { ...scope, file, ctx, stepName: name ?? scope.stepName, label }, out);
+  });
 }
 
 /** Conditions that only hold for releases (tags, release events). */
