@@ -92,6 +92,10 @@ describe('python', () => {
     expect(eco('python-requirements').dependencies).toMatchObject({ requests: '==2.32.0', pydub: '>=0.25' });
     expect(eco('python-requirements').languageVersion).toBe('>=3.9');
   });
+  it('Django: requirements/ folder and manage.py test', () => {
+    expect(commands('python-django')).toEqual(['install: pip install -r requirements/base.txt', 'install: pip install -r requirements/test.txt', 'test: python manage.py test']);
+    expect(eco('python-django').dependencies).toMatchObject({ Django: '>=5.0' });
+  });
   it('hatch environments', () => {
     expect(commands('python-hatch')).toEqual(['install: hatch env create', 'test: hatch test']);
   });

@@ -19,7 +19,7 @@ import { rulesFor } from './system-packages.data.js';
 const MANIFEST_NAMES = new Set([
   'package.json', 'pnpm-lock.yaml', 'pnpm-workspace.yaml', 'bun.lock', 'bun.lockb', 'yarn.lock', '.yarnrc.yml', 'package-lock.json', 'npm-shrinkwrap.json', 'lerna.json',
   '.nvmrc', '.node-version', '.tool-versions',
-  'pyproject.toml', 'setup.py', 'setup.cfg', 'Pipfile', 'Pipfile.lock', 'uv.lock', 'poetry.lock', 'pdm.lock', '.python-version', 'runtime.txt', 'pytest.ini', 'conftest.py', 'tox.ini',
+  'pyproject.toml', 'setup.py', 'setup.cfg', 'Pipfile', 'Pipfile.lock', 'manage.py', 'uv.lock', 'poetry.lock', 'pdm.lock', '.python-version', 'runtime.txt', 'pytest.ini', 'conftest.py', 'tox.ini',
   'go.mod', 'go.sum', 'go.work', 'Cargo.toml', 'Cargo.lock', 'rust-toolchain', 'rust-toolchain.toml',
   'pom.xml', 'mvnw', 'build.gradle', 'build.gradle.kts', 'settings.gradle', 'settings.gradle.kts', 'gradlew',
   'Gemfile', 'Gemfile.lock', '.ruby-version', 'Rakefile', 'composer.json', 'composer.lock', 'phpunit.xml', 'phpunit.xml.dist', 'global.json',
@@ -29,7 +29,7 @@ const MANIFEST_NAMES = new Set([
 const MANIFEST_PATTERN = /(\.(csproj|fsproj|vbproj|sln|slnx|gemspec)|^requirements.*\.txt|^(dev|test)[-_]requirements\.txt)$/i;
 
 /** Files that make a folder a project root (the others only qualify a root found by these). */
-const ROOT_MARKERS = /^(package\.json|pyproject\.toml|setup\.py|setup\.cfg|Pipfile|requirements.*\.txt|go\.mod|go\.work|Cargo\.toml|pom\.xml|build\.gradle(\.kts)?|settings\.gradle(\.kts)?|Gemfile|.*\.gemspec|composer\.json|.*\.(cs|fs|vb)proj|.*\.slnx?|CMakeLists\.txt|meson\.build|configure(\.ac|\.in)?|GNUmakefile|[Mm]akefile|Dockerfile|Containerfile|(docker-)?compose\.ya?ml)$/;
+const ROOT_MARKERS = /^(package\.json|pyproject\.toml|setup\.py|setup\.cfg|Pipfile|manage\.py|requirements.*\.txt|go\.mod|go\.work|Cargo\.toml|pom\.xml|build\.gradle(\.kts)?|settings\.gradle(\.kts)?|Gemfile|.*\.gemspec|composer\.json|.*\.(cs|fs|vb)proj|.*\.slnx?|CMakeLists\.txt|meson\.build|configure(\.ac|\.in)?|GNUmakefile|[Mm]akefile|Dockerfile|Containerfile|(docker-)?compose\.ya?ml)$/;
 
 /** Folder names whose nested projects are samples, fixtures or vendored code, not the project. */
 const NOT_A_PROJECT_DIR = new Set([

@@ -70,7 +70,7 @@ function pythonVersion(ctx: DetectContext, pyproject: Record<string, unknown> | 
   return {};
 }
 
-function collectDeps(ctx: DetectContext, pyproject: Record<string, unknown> | undefined, setupPy: string | undefined): { deps: Record<string, string>; dev: Record<string, string>; extras: string[] } {
+function collectDeps(ctx: DetectContext, pyproject: Record<string, unknown> | undefined, setupPy: string | undefined, reqMain: string[], reqExtra: string[]): { deps: Record<string, string>; dev: Record<string, string>; extras: string[] } {
   const deps: Record<string, string> = {};
   const dev: Record<string, string> = {};
   let extras: string[] = [];
@@ -95,8 +95,8 @@ function collectDeps(ctx: DetectContext, pyproject: Record<string, unknown> | un
     const pip = readTomlObject(ctx, 'Pipfile');
     if (pip) { Object.assign(deps, depMap(pip.packages)); Object.assign(dev, depMap(pip['dev-packages'])); }
   }
-  for (const f of filesMatching(ctx, REQ_MAIN)) Object.assign(deps, parseRequirements(readText(ctx, f) ?? ''));
-  for (const f of filesMatching(ctx, REQ_EXTRA)) Object.assign(dev, parseRequirements(readText(ctx, f) ?? ''));
+  for (const f of reqMain) Object.assign(deps, parseRequirements(readText(ctx, f) ?? ''));
+  for (const f of reqExtra) Object.assign(dev, parseRequirements(readText(ctx, f) ?? ''));
   if (setupPy) {
     // setup.py is code; read only literal lists of strings in install_requires / tests_require.
     for (const [key, into] of [['install_requires', deps], ['tests_require', dev]] as const) {
@@ -119,11 +119,23 @@ function hasPytest(ctx: DetectContext, pyproject: Record<string, unknown> | unde
   return /^\[(tool:)?pytest\]/m.test(cfg) || /^\[pytest\]/m.test(tox);
 }
 
+/** Django-style `requirements/` folders: base/prod files install the app, dev/test files the tools. */
+function requirementsFolder(ctx: DetectContext): { main: string[]; extra: string[] } {
+  if (!hasDir(ctx, 'requirements')) return { main: [], extra: [] };
+  const txt = ctx.fs.list(ctx.dir.dir === '.' ? 'requirements' : `${ctx.dir.dir}/requirements`).filter((e) => e.file && e.name.endsWith('.txt')).map((e) => `requirements/${e.name}`).sort();
+  const extra = txt.filter((f) => /\/(dev|develop|development|test|tests|testing|local|ci|lint|docs?)[\w.-]*\.txt$/i.test(f) && !/docs?\b/i.test(f.split('/')[1]));
+  const main = txt.filter((f) => !extra.includes(f) && !/\/docs?[\w.-]*\.txt$/i.test(f));
+  // Prefer the file the others build on (base/common), then production ones.
+  const base = main.filter((f) => /\/(base|common|main|requirements)\.txt$/i.test(f));
+  return { main: base.length ? base : main.slice(0, 1), extra: extra.filter((f) => /\/(dev|test|testing|tests|ci)[\w.-]*\.txt$/i.test(f)).slice(0, 1) };
+}
+
 export const detectPython: Detector = (ctx) => {
   const hasPyproject = hasFile(ctx, 'pyproject.toml');
   const hasSetup = hasFile(ctx, 'setup.py') || hasFile(ctx, 'setup.cfg');
-  const reqMain = filesMatching(ctx, REQ_MAIN);
-  const reqExtra = filesMatching(ctx, REQ_EXTRA);
+  const folder = requirementsFolder(ctx);
+  const reqMain = [...filesMatching(ctx, REQ_MAIN), ...(filesMatching(ctx, REQ_MAIN).length ? [] : folder.main)];
+  const reqExtra = [...filesMatching(ctx, REQ_EXTRA), ...folder.extra];
   if (!hasPyproject && !hasSetup && !reqMain.length && !reqExtra.length && !hasFile(ctx, 'Pipfile')) return undefined;
   const pyproject = hasPyproject ? readTomlObject(ctx, 'pyproject.toml') : undefined;
   if (hasPyproject && !pyproject && !hasSetup && !reqMain.length && !reqExtra.length && !hasFile(ctx, 'Pipfile')) {
@@ -138,7 +150,7 @@ export const detectPython: Detector = (ctx) => {
 
   const { pm, from, lock } = choosePm(ctx, pyproject);
   const { version, source } = pythonVersion(ctx, pyproject, setupPy);
-  const { deps, dev, extras } = collectDeps(ctx, pyproject, setupPy);
+  const { deps, dev, extras } = collectDeps(ctx, pyproject, setupPy, reqMain, reqExtra);
   const candidates: CandidateStep[] = [];
   const testExtra = extras.find((e) => /^(tests?|testing|dev)$/i.test(e));
   const detail = `installer from ${from}`;
@@ -165,6 +177,8 @@ export const detectPython: Detector = (ctx) => {
     candidates.push(step(ctx, { stage: 'test', command: 'hatch test', file: 'pyproject.toml', kind: 'default', confidence: 0.45 }));
   } else if (pytest) {
     candidates.push(step(ctx, { stage: 'test', command: pm === 'pip' ? 'python -m pytest' : `${runPrefix}pytest`, file: isPackage ? 'pyproject.toml' : reqExtra[0] ?? reqMain[0], kind: 'manifest', confidence: 0.55, detail: 'pytest is configured or required' }));
+  } else if (hasFile(ctx, 'manage.py')) {
+    candidates.push(step(ctx, { stage: 'test', command: `${pm === 'pip' ? 'python' : runPrefix + 'python'} manage.py test`, file: 'manage.py', kind: 'default', confidence: 0.45, detail: 'Django test runner' }));
   } else if (hasDir(ctx, 'tests') || hasDir(ctx, 'test')) {
     candidates.push(step(ctx, { stage: 'test', command: `${pm === 'pip' ? 'python -m ' : runPrefix + 'python -m '}unittest discover`, kind: 'default', confidence: 0.35, detail: 'a tests folder without pytest' }));
   }
