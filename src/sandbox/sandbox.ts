@@ -66,6 +66,11 @@ export interface Sandbox {
   /** Paths as commands inside the sandbox see them (they differ from host paths under Docker). */
   readonly inside?: { workspace: string; home: string; tmp: string };
   exec(req: ExecRequest): Promise<ExecResult>;
+  /**
+   * Make files written into the run's folders from outside the sandbox (a fix applied by the host)
+   * changeable by commands again. Only backends that run commands as another user need it.
+   */
+  syncOwnership?(): Promise<void>;
   /** Remove containers/temporary state (not the workspace). */
   dispose(): Promise<void>;
 }

@@ -63,7 +63,12 @@ export function prepareWorkspace(repoRoot: string, runDir: string, opts: Prepare
   } catch (e) {
     // Never leave a half-copied workspace behind.
     for (const d of [paths.workspace, paths.home, paths.tmp]) rmSync(d, { recursive: true, force: true });
-    throw e;
+    if (e instanceof NovaError) throw e;
+    const err = e as NodeJS.ErrnoException;
+    throw new NovaError('BAD_INPUT', `could not copy the repository into the workspace: ${err.code ?? ''} ${err.path ?? ''} ${err.message}`.replace(/\s+/g, ' '), {
+      hint: 'Check that every file of the repository is readable by this user and the disk has room.',
+      cause: e,
+    });
   }
   return { ...paths, files, bytes, skipped };
 

@@ -191,6 +191,22 @@ describe('bwrap sandbox output and cwd', () => {
     expect(r.output.length).toBeLessThan(4096 + 100);
   });
 
+  it('lets commands change files the host wrote after syncOwnership', async () => {
+    writeFileSync(join(sb.workspace, 'host-fix.txt'), 'from host\n');
+    await sb.syncOwnership();
+    const r = await sb.exec({ command: 'echo changed >> host-fix.txt && cat host-fix.txt', limits: base });
+    expect(r.exitCode).toBe(0);
+    expect(readFileSync(join(sb.workspace, 'host-fix.txt'), 'utf8')).toBe('from host\nchanged\n');
+  });
+
+  it('stops a command when its AbortSignal fires', async () => {
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(), 200);
+    const r = await sb.exec({ command: 'sleep 30', limits: { ...base, killGraceMs: 200 }, signal: ac.signal });
+    expect(r.timedOut).toBe(false);
+    expect(r.durationMs).toBeLessThan(3000);
+  });
+
   it('runs in a sub-folder and refuses cwds that leave the workspace', async () => {
     const ok = await sb.exec({ command: 'pwd', cwd: 'pkg', limits: base });
     expect(ok.output.trim()).toBe(join(sb.workspace, 'pkg'));

@@ -16,6 +16,7 @@ import { NovaError } from '../../errors.js';
 import type { ExecRequest, ExecResult, Sandbox } from '../sandbox.js';
 import { createCommandCgroup, type CommandCgroup } from '../cgroup.js';
 import { resolveCwd } from '../paths.js';
+import { checkRequest } from '../request.js';
 import { runProcess } from '../run-process.js';
 import { buildBwrapArgs } from './bwrap-args.js';
 import { sandboxEnv } from '../env.js';
@@ -133,6 +134,7 @@ export class BwrapSandbox implements Sandbox {
   }
 
   async exec(req: ExecRequest): Promise<ExecResult> {
+    checkRequest(req);
     const cwd = resolveCwd(this.workspace, req.cwd);
     const l = req.limits;
     const cgroup = this.commandCgroup(l.memoryBytes !== undefined || l.maxProcesses !== undefined);
@@ -177,6 +179,11 @@ export class BwrapSandbox implements Sandbox {
         outputCap: this.opts.outputCap,
         pidNamespace: true,
       });
+  }
+
+  async syncOwnership(): Promise<void> {
+    if (this.sandboxUid === undefined) return;
+    for (const d of [this.workspace, this.home, this.tmp]) if (d) chownTree(d, this.sandboxUid);
   }
 
   /** One cgroup per sandbox, made on the first command that has memory or process limits. */

@@ -9,6 +9,7 @@ import { posix } from 'node:path';
 import { NovaError, errorMessage } from '../../errors.js';
 import type { ExecRequest, ExecResult, Sandbox, SandboxInfo } from '../sandbox.js';
 import { resolveCwd } from '../paths.js';
+import { checkRequest } from '../request.js';
 import { OutputCapture, DEFAULT_OUTPUT_CAP } from '../output-capture.js';
 import { classify } from '../run-process.js';
 import { sandboxEnv } from '../env.js';
@@ -101,6 +102,7 @@ export class DockerSandbox implements Sandbox {
   }
 
   async exec(req: ExecRequest): Promise<ExecResult> {
+    checkRequest(req);
     const cwd = resolveCwd(this.workspace, req.cwd);
     await this.ensureImage();
     const l = req.limits;

@@ -6,6 +6,7 @@
 import { NovaError } from '../../errors.js';
 import type { ExecRequest, ExecResult, Sandbox } from '../sandbox.js';
 import { resolveCwd } from '../paths.js';
+import { checkRequest } from '../request.js';
 import { runProcess } from '../run-process.js';
 import { sandboxEnv } from '../env.js';
 import { prlimitArgs } from '../bwrap/bwrap-args.js';
@@ -34,6 +35,7 @@ export class NoneSandbox implements Sandbox {
   }
 
   async exec(req: ExecRequest): Promise<ExecResult> {
+    checkRequest(req);
     const cwd = resolveCwd(this.workspace, req.cwd);
     const env = sandboxEnv({ home: this.opts.home, tmp: this.opts.tmp ?? '/tmp', extra: req.env, pathPrepend: req.pathPrepend, pass: this.opts.passEnv });
     const l = req.limits;
