@@ -96,6 +96,7 @@ export function parseShell(text: string): ParseOutcome {
   try {
     raw = parser!.Parse(text, '');
   } catch (e) {
+    if (e instanceof RangeError) throw e; // stack exhausted on absurd nesting: not a syntax error
     return { ok: false, error: parseErrorMessage(e) };
   }
   return { ok: true, file: fromGo(internal(raw)) as File };

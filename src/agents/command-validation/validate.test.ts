@@ -172,6 +172,26 @@ describe('bad input', () => {
     expect(v('echo a\0b').parseError).toContain('NUL');
   });
 
+  it('answers absurd nesting and brace bombs without hanging or throwing', () => {
+    expect(v('a | '.repeat(5000) + 'a').reasons).toEqual(['the command is nested too deeply to be analysed; review it by hand']);
+    expect(v('$('.repeat(3000) + ')'.repeat(3000)).verdict).toBe('warn');
+    expect(v('echo ' + '{a,b}'.repeat(40)).verdict).toBe('allow');
+    expect(v('rm -rf /{usr,etc}/x{1..2}').reasons).toHaveLength(4);
+  });
+
+  it('never throws on random shell-like text', () => {
+    const alphabet = ['a', ' ', '|', '&', ';', '(', ')', '{', '}', '$', '"', "'", '`', '<', '>', '\\', '\n', '*', '~', '/', '=', '-', 'rm', 'curl', 'sh', '..', '${', '$(', '<(', '#', '[[', ']]', 'if', 'then', 'fi', 'for', 'do', 'done', '\u00e9'];
+    let seed = 7;
+    const rnd = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+    for (let i = 0; i < 400; i++) {
+      let s = '';
+      for (let j = 0, n = 1 + Math.floor(rnd() * 25); j < n; j++) s += alphabet[Math.floor(rnd() * alphabet.length)];
+      const r = v(s);
+      expect(['allow', 'warn', 'block']).toContain(r.verdict);
+      if (r.parseError) expect(r.verdict).not.toBe('allow');
+    }
+  });
+
   it('survives deeply nested and odd syntax', () => {
     expect(v('a=$(b=$(c=$(d=$(rm -rf /))))').verdict).toBe('block');
     expect(v('case $x in a) rm -rf /etc;; esac').verdict).toBe('block');

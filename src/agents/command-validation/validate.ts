@@ -57,6 +57,18 @@ export function validateInState(command: string, ctx: ValidationContext, state: 
   if (command.includes('\0')) {
     return { verdict: 'warn', reasons: ['the command contains a NUL byte and cannot be a shell command'], parseError: 'NUL byte in command', commands: [], state: st, missingTools: [] };
   }
+  try {
+    return analyse(command, ctx, st);
+  } catch (e) {
+    // pathological nesting (thousands of levels) exhausts the stack: say so instead of guessing
+    if (e instanceof RangeError) {
+      return { verdict: 'warn', reasons: ['the command is nested too deeply to be analysed; review it by hand'], commands: [], state: st, missingTools: [] };
+    }
+    throw e;
+  }
+}
+
+function analyse(command: string, ctx: ValidationContext, st: ShellState): DetailedVerdict {
   const parsed = parseShell(command);
   if (!parsed.ok) return parseFailure(command, parsed.error, st);
 

@@ -123,9 +123,18 @@ function braceAlternatives(v: string): string[] | undefined {
     const rest = braceAlternatives(post);
     return rest ? rest.map((r) => v.slice(0, close + 1) + r) : undefined;
   }
+  // expand the rest once, then combine; stop as soon as there would be too many words
+  const tails = braceAlternatives(post) ?? [post];
   const out: string[] = [];
-  for (const it of items) for (const tail of braceAlternatives(it + post) ?? [it + post]) out.push(pre + tail);
-  return out.length > MAX_BRACE_WORDS ? undefined : out;
+  for (const it of items) {
+    for (const head of braceAlternatives(it) ?? [it]) {
+      for (const tail of tails) {
+        out.push(pre + head + tail);
+        if (out.length > MAX_BRACE_WORDS) return undefined;
+      }
+    }
+  }
+  return out;
 }
 
 function findUnescaped(v: string, ch: string, from: number): number {
