@@ -457,6 +457,41 @@ describe('reStructuredText and plain text', () => {
     ]);
   });
 
+  it('reads AsciiDoc source and listing blocks under = titles', () => {
+    const fs = fixtureRepo({
+      'README.adoc': dedent(`
+        = Petclinic
+        :toc:
+
+        == Building
+
+        [source,bash]
+        ----
+        ./mvnw package
+        ----
+
+        == Running tests
+
+        ----
+        $ ./mvnw test
+        [INFO] BUILD SUCCESS
+        ----
+
+        [source,java]
+        ----
+        class X {}
+        ----
+      `),
+      'README.zh-CN.md': `${fence}sh\nnever-read-translation\n${fence}\n`,
+    });
+    const { candidates, documents } = extractDocs(fs);
+    expect(documents.map((d) => d.path)).toEqual(['README.adoc']);
+    expect(candidates.map((c) => [c.command, c.source.line, c.stage, c.source.detail])).toEqual([
+      ['./mvnw package', 8, 'build', 'asciidoc-code-block'],
+      ['./mvnw test', 14, 'test', 'asciidoc-literal'],
+    ]);
+  });
+
   it('picks the format of an extension-less INSTALL from its text', () => {
     const fs = fixtureRepo({ INSTALL: `# Install\n\n${fence}sh\n./bootstrap.sh\n${fence}\n` });
     const { candidates } = extractDocs(fs);

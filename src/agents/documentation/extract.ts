@@ -6,10 +6,11 @@
 import { createHash } from 'node:crypto';
 import type { RepoFs } from '../../repo/repo-fs.js';
 import type { CandidateStep, Platform, Stage } from '../../protocol/plan.js';
-import { findDocFiles, formatOf } from './find-docs.js';
+import { findDocFiles, formatOf, type DocFormat } from './find-docs.js';
 import { markdownBlocks } from './markdown.js';
 import { rstBlocks } from './rst.js';
 import { plainTextBlocks } from './plaintext.js';
+import { asciidocBlocks } from './asciidoc.js';
 import type { DocBlock } from './doc-block.js';
 import { classifyLang, commandsInBlock, isConsoleLang, looksLikeShellBlock } from './shell-block.js';
 import { findPlaceholders, isLintCommand, platformOfCommand, stageOfScript, commandWords } from './command-facts.js';
@@ -58,7 +59,7 @@ export function extractDocs(fs: RepoFs): DocsExtraction {
     const format = formatOf(doc.path, r.text);
     let blocks: DocBlock[];
     try {
-      blocks = format === 'markdown' ? markdownBlocks(r.text) : format === 'rst' ? rstBlocks(r.text) : plainTextBlocks(r.text);
+      blocks = format === 'markdown' ? markdownBlocks(r.text) : format === 'rst' ? rstBlocks(r.text) : format === 'asciidoc' ? asciidocBlocks(r.text) : plainTextBlocks(r.text);
     } catch (e) {
       warnings.push(`${doc.path} could not be parsed as ${format}: ${(e as Error).message}`);
       continue;
@@ -76,7 +77,7 @@ export function extractDocs(fs: RepoFs): DocsExtraction {
 interface DocInfo {
   path: string;
   kind: string;
-  format: 'markdown' | 'rst' | 'text';
+  format: DocFormat;
 }
 
 /** Contribution-workflow git commands: about publishing changes, not building the checkout. */

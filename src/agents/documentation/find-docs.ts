@@ -5,7 +5,7 @@
  */
 import type { RepoFs } from '../../repo/repo-fs.js';
 
-export type DocFormat = 'markdown' | 'rst' | 'text';
+export type DocFormat = 'markdown' | 'rst' | 'asciidoc' | 'text';
 
 export interface DocFile {
   path: string;
@@ -16,8 +16,8 @@ export interface DocFile {
 export const MAX_DOC_FILES = 16;
 export const MAX_DOCS_DIR_FILES = 10;
 
-const DOC_EXT = /(\.(md|markdown|mdown|mkd|mkdn|mdx|rst|rest|txt|text))?$/i;
-const TOP = /^(readme|install|installation|installing|contributing|hacking|building|development|developing|getting[-_]?started)(\.[a-z]{2,3})?(\.(md|markdown|mdown|mkd|mkdn|mdx|rst|rest|txt|text))?$/i;
+const DOC_EXT = /(\.(md|markdown|mdown|mkd|mkdn|mdx|rst|rest|adoc|asciidoc|txt|text))?$/i;
+const TOP = /^(readme|install|installation|installing|contributing|hacking|building|development|developing|getting[-_]?started)(\.(md|markdown|mdown|mkd|mkdn|mdx|rst|rest|adoc|asciidoc|txt|text))?$/i;
 const DOCS_PAGE = /^(\d+[-_])?(install|installation|installing|getting[-_ ]?started|get[-_]started|quick[-_]?start|quickstart|development|developing|developer|dev[-_]?(guide|setup|env)|contributing|contribute|building|build|setup|testing|tests|hacking|from[-_]source|compil(e|ing))/i;
 const DOCS_DIRS = ['docs', 'doc', 'documentation', 'Documentation', 'Docs'];
 const DOCS_SUBDIRS = /^(source|src|content|en|guide|guides|development|developer|dev|contributing|getting-started|user|user-guide|install|installation)$/i;
@@ -59,12 +59,12 @@ export function findDocFiles(fs: RepoFs): DocFile[] {
   let fromDocs = 0;
   for (const d of DOCS_DIRS) {
     if (!fs.isDir(d) || fs.isSymlink(d)) continue;
-    const candidates: string[] = filesIn(fs, d).filter((n) => DOCS_PAGE.test(n) && /\.(md|markdown|mdx|rst|rest|txt)$/i.test(n)).map((n) => `${d}/${n}`);
+    const candidates: string[] = filesIn(fs, d).filter((n) => DOCS_PAGE.test(n) && /\.(md|markdown|mdx|rst|rest|adoc|txt)$/i.test(n)).map((n) => `${d}/${n}`);
     for (const e of fs.list(d)) {
       if (!e.dir || e.symlink || !DOCS_SUBDIRS.test(e.name) && !DOCS_PAGE.test(e.name)) continue;
       const sub = `${d}/${e.name}`;
       for (const n of filesIn(fs, sub)) {
-        if ((DOCS_PAGE.test(n) || (DOCS_PAGE.test(e.name) && /^(index|readme)\./i.test(n))) && /\.(md|markdown|mdx|rst|rest|txt)$/i.test(n)) candidates.push(`${sub}/${n}`);
+        if ((DOCS_PAGE.test(n) || (DOCS_PAGE.test(e.name) && /^(index|readme)\./i.test(n))) && /\.(md|markdown|mdx|rst|rest|adoc|txt)$/i.test(n)) candidates.push(`${sub}/${n}`);
       }
     }
     candidates.sort((a, b) => pageRank(a) - pageRank(b) || a.split('/').length - b.split('/').length || a.localeCompare(b));
@@ -92,7 +92,8 @@ function rank(path: string): number {
   const ext = path.toLowerCase().split('.').pop() ?? '';
   if (/^(md|markdown|mdown|mkd|mkdn|mdx)$/.test(ext)) return 0;
   if (ext === 'rst' || ext === 'rest') return 1;
-  return 2;
+  if (ext === 'adoc' || ext === 'asciidoc') return 2;
+  return 3;
 }
 
 /** The markup a document is written in: by extension, else by what its text looks like. */
@@ -100,6 +101,7 @@ export function formatOf(path: string, text: string): DocFormat {
   const name = path.split('/').pop() ?? path;
   if (/\.(md|markdown|mdown|mkd|mkdn|mdx)$/i.test(name)) return 'markdown';
   if (/\.(rst|rest)$/i.test(name)) return 'rst';
+  if (/\.(adoc|asciidoc)$/i.test(name)) return 'asciidoc';
   const head = text.slice(0, 20_000);
   if (/^(```|~~~)/m.test(head) || /^#{1,6} \S/m.test(head)) return 'markdown';
   if (/^\.\. [\w-]+::/m.test(head) || /::\s*\n\s*\n {2,}\S/.test(head)) return 'rst';
