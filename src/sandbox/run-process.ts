@@ -130,6 +130,8 @@ export async function runProcess(o: RunProcessOptions): Promise<ExecResult> {
   const diskMax = o.limits.maxDiskBytes;
   let diskBaseline: { used: number; avail: number } | undefined;
   let diskChecking = false;
+  let lastWalkAt = Date.now();
+  let lastWalkMs = 0;
   const fsUsage = (): { used: number; avail: number } | undefined => {
     if (!o.diskPaths?.length) return undefined;
     try {
@@ -164,8 +166,16 @@ export async function runProcess(o: RunProcessOptions): Promise<ExecResult> {
           const now = fsUsage();
           if (!now || !diskBaseline) return;
           if (now.avail < MIN_FREE_BYTES && now.avail < diskBaseline.avail) return stop('disk');
-          if (now.used - diskBaseline.used < Math.min(DISK_RECHECK_BYTES, diskMax / 4)) return;
+          // Walk the folders when the filesystem grew a lot (cheap statfs says so), and anyway now
+          // and then — other writers on the same disk can hide growth — but never so often that
+          // walking costs more than ~5% of the time.
+          const grew = now.used - diskBaseline.used >= Math.min(DISK_RECHECK_BYTES, diskMax / 4);
+          const due = Date.now() - lastWalkAt >= Math.max(2000, 20 * lastWalkMs);
+          if (!grew && !due) return;
+          const t0 = Date.now();
           const size = await diskUsage(o.diskPaths ?? [], diskMax + 1);
+          lastWalkMs = Date.now() - t0;
+          lastWalkAt = Date.now();
           if (size > diskMax) return stop('disk');
           diskBaseline = now;
         } finally {

@@ -8,7 +8,7 @@
  * The source is untrusted: symlinks are copied as symlinks (their text unchanged) and never
  * followed, special files (FIFOs, sockets, devices) are skipped, and the copy is bounded in size.
  */
-import { constants, copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readlinkSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
+import { chmodSync, constants, copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readlinkSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
 import { NovaError } from '../errors.js';
 
@@ -77,7 +77,11 @@ export function prepareWorkspace(repoRoot: string, runDir: string, opts: Prepare
     const [from, to] = stack.pop()!;
     const st = lstatSync(from);
     if (st.isDirectory()) {
-      mkdirSync(to, { mode: (st.mode & 0o777) | 0o700 });
+      // Others may traverse and read (git keeps no folder modes anyway): as root, bwrap enters the
+      // working folder after dropping CAP_DAC_OVERRIDE, so a 0700 copy (e.g. of a mktemp folder)
+      // owned by the sandbox uid would refuse the chdir.
+      mkdirSync(to);
+      chmodSync(to, (st.mode & 0o777) | 0o755); // not narrowed by the umask either
       for (const name of readdirSync(from)) {
         if (skipDirs.has(name) && lstatSync(join(from, name)).isDirectory()) continue;
         stack.push([join(from, name), join(to, name)]);
