@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CandidateStep } from '../../protocol/plan.js';
-import { filterEvidence, installsReleasedSelf, isCiHousekeeping, isInformational, runsMissingScript } from './filters.js';
+import { addsDependency, filterEvidence, installsReleasedSelf, isCiHousekeeping, isInformational, isNonBuildWorkflow, runsMissingScript } from './filters.js';
 import { mergeCandidates } from './merge.js';
 
 const identity = { packageNames: new Set(['ripgrep', 'github.com/acme/tool']), repoNames: new Set(['ripgrep', 'tool']) };
@@ -49,5 +49,16 @@ describe('runsMissingScript', () => {
   it('scripts that exist, and commands that are not scripts', () => {
     for (const c of ['node bin/server.js', 'python -m pytest', 'npm test', 'node --version', 'ruby -e "puts 1"']) expect(runsMissingScript(c, exists)).toBe(false);
     expect(runsMissingScript('python app.py', exists, 'web')).toBe(false);
+  });
+});
+
+describe('dependency additions and non-build workflows', () => {
+  it('addsDependency', () => {
+    for (const c of ['composer require slim/slim', 'yarn add lodash', 'npm install express', 'npm i -S ky', 'cargo add serde', 'poetry add requests', 'dotnet add package Newtonsoft.Json']) expect(addsDependency(c)).toBe(true);
+    for (const c of ['npm install', 'npm install -g typescript', 'npm ci', 'composer install', 'yarn install', 'npm install ./local-pkg', 'pip install requests']) expect(addsDependency(c)).toBe(false);
+  });
+  it('isNonBuildWorkflow', () => {
+    for (const f of ['.github/workflows/build-docs.yml', '.github/workflows/label-approved.yml', '.github/workflows/translate.yml', '.github/workflows/codeql-analysis.yml', '.github/workflows/stale.yaml', '.github/workflows/notify-translations.yml']) expect(isNonBuildWorkflow(f)).toBe(true);
+    for (const f of ['.github/workflows/test.yml', '.github/workflows/ci.yml', '.github/workflows/build.yml', '.github/workflows/main.yml', 'tox.ini', 'Makefile', '.github/workflows/lint.yml']) expect(isNonBuildWorkflow(f)).toBe(false);
   });
 });

@@ -64,6 +64,34 @@ export function isCiHousekeeping(command: string): boolean {
   });
 }
 
+/**
+ * The command adds a dependency to a manifest (`composer require x`, `yarn add x`, `cargo add x`,
+ * `npm install x`): in a README that is an instruction for users' own projects; run in the
+ * checkout it would change the project being built.
+ */
+export function addsDependency(command: string): boolean {
+  return segmentsOf(command).some((w) => {
+    const [a, b] = w;
+    const args = w.slice(2).filter((x) => !x.startsWith('-'));
+    if (a === 'composer' && b === 'require') return args.length > 0;
+    if (['yarn', 'pnpm', 'bun', 'cargo', 'poetry', 'uv', 'pdm', 'bundle', 'deno'].includes(a) && b === 'add') return args.length > 0;
+    if (a === 'dotnet' && b === 'add') return w[2] === 'package';
+    if (a === 'npm' && (b === 'install' || b === 'i' || b === 'add') && !w.includes('-g') && !w.includes('--global')) {
+      return args.length > 0 && args.every((x) => !/^[./~]/.test(x) && !x.includes('=')) ;
+    }
+    return false;
+  });
+}
+
+/** Workflows that are not about building or testing (docs sites, triage, translations, bots). */
+const NON_BUILD_WORKFLOW = /(^|[-_./])(docs?|documentation|label(s|er)?|notify|notifications?|translat\w*|stale|triage|issues?|welcome|greet\w*|lock|bump\w*|dependabot|codeql|scorecards?|sponsors?|pages|deploy-docs|people|contributors|latest-changes|smokeshow|add-to-project|backport|cla|spelling|links?|website|blog)([-_.]|$)/i;
+
+export function isNonBuildWorkflow(file: string | undefined): boolean {
+  if (!file || !/^\.github\/workflows\/|^\.gitlab-ci|^\.circleci\//.test(file)) return false;
+  const base = file.split('/').pop()!.replace(/\.ya?ml$/, '');
+  return NON_BUILD_WORKFLOW.test(base);
+}
+
 const INFO = new Set(['echo', 'printf', 'env', 'printenv', 'which', 'type', 'pwd', 'ls', 'cat', 'true', 'date', 'uname', 'whoami', 'df', 'free', 'nproc', 'lscpu']);
 
 /** Every part of the command only prints information (`echo`, `node -v`, `cargo --version`). */
@@ -103,6 +131,9 @@ export function filterEvidence(candidates: CandidateStep[], identity: ProjectIde
     let why: string | undefined;
     if (c.source.kind === 'docs' && installsReleasedSelf(c.command, identity)) why = 'installs the released project instead of building this checkout';
     else if (c.source.kind === 'ci' && isCiHousekeeping(c.command)) why = 'CI housekeeping (publishing, issues, checkout), not building or testing';
+    else if (c.source.kind === 'ci' && isNonBuildWorkflow(c.source.file)) why = 'come from CI workflows about docs, triage or bots, not building or testing';
+    else if (c.source.kind === 'ci' && /^\s*(exit\s+[1-9]\d*|false)\s*$/.test(c.command)) why = 'only signal a CI failure';
+    else if (c.source.kind === 'docs' && addsDependency(c.command)) why = "add a dependency to a manifest (instructions for users' own projects)";
     else if (isInformational(c.command)) why = 'only prints information';
     else if (c.source.kind === 'docs' && runsMissingScript(c.command, exists, c.cwd)) why = 'run a script the repository does not contain (examples for users)';
     if (why) left.push({ candidate: c, why });
