@@ -59,7 +59,9 @@ export function environmentFindings(commands: string[], ctx: ValidationContext, 
     seen.add(name);
     if (Object.prototype.hasOwnProperty.call(tv, name) && tv[name] === null) {
       missing.push(name);
-      findings.push(warn(`needs ${name}, which is not installed here`));
+      findings.push(warn(DEBIAN_FAMILY.has(name)
+        ? `needs ${name}, which is not installed here (this is not a Debian or Ubuntu system)`
+        : `needs ${name}, which is not installed here`));
     }
     const os = ctx.os;
     if (os && os !== 'linux' && LINUX_PMS.has(name)) findings.push(warn(`${name} is a Linux package manager; this machine runs ${os} (other platform)`));

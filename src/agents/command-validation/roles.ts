@@ -40,10 +40,8 @@ export function runsStdin(u: Unwrapped): boolean {
   for (let i = isShell && n === 'busybox' ? 2 : 1; i < u.words.length; i++) {
     const t = u.words[i]!;
     if (t === '-' || t === '-s' || t === '/dev/stdin' || t === '--') return true;
-    if (/^-[a-zA-Z]*[ceEmrnpx]/.test(t) && !isShell) {
-      // python -c/-m, perl -e/-n/-p, ruby -e, node -e: the code or a filter is given inline
-      if (/^-[a-zA-Z]*[cemEnp]/.test(t)) return false;
-    }
+    // python -c/-m, perl -e/-n/-p, ruby -e, node -e: the code or a filter is given inline
+    if (!isShell && /^-[a-zA-Z]*[cemEnp]/.test(t)) return false;
     if (isShell && /^-[a-zA-Z]*c/.test(t) && !t.startsWith('--')) return false;
     if (t.startsWith('-')) continue;
     return false; // a script file or further arguments: stdin is data

@@ -15,11 +15,13 @@ export const powerRule: CommandRule = ({ u }) => {
   if ((n === 'init' || n === 'telinit') && ['0', '6'].includes(w[1] ?? '')) return [block(`${n} ${w[1]} shuts down or restarts the machine`)];
   if (n === 'systemctl' && ['poweroff', 'reboot', 'halt', 'kexec', 'suspend', 'hibernate', 'emergency', 'rescue'].includes(w[1] ?? '')) return [block(`systemctl ${w[1]} shuts down or restarts the machine`)];
   if (n === 'kill') {
-    const targets = w.slice(1).filter((t, i, a) => !(t.startsWith('-') && isNaN(Number(t))) && a[i - 1] !== '-s' && a[i - 1] !== '-n');
-    const signalled = w.slice(1).filter((t) => t.startsWith('-'));
-    // `kill -9 -1`: -1 as the last dash word with a signal before it means "every process"
-    const all = targets.includes('-1') || (signalled.length >= 2 && signalled[signalled.length - 1] === '-1') || (w.includes('--') && w[w.indexOf('--') + 1] === '-1');
-    if (all) return [block('kill -1 kills every process the user can signal')];
+    // kill [-SIGNAL | -s SIG | -n NUM] [--] target…: -1 as a target means every process
+    let i = 1;
+    if (w[i] === '-s' || w[i] === '-n') i += 2;
+    else if (w[i] && w[i] !== '--' && w[i]!.startsWith('-') && w.length > 2) i++;
+    if (w[i] === '--') i++;
+    const targets = w.slice(i);
+    if (targets.includes('-1')) return [block('kill -1 kills every process the user can signal')];
     if (targets.includes('1')) return [block('kill 1 signals init, the first process')];
   }
   if (n === 'killall5' || (n === 'pkill' && w.includes('-u') && w.includes('root'))) return [block(`${w.join(' ')} kills system processes`)];
