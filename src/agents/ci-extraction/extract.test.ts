@@ -505,6 +505,30 @@ describe('tox, nox, Makefile, Dockerfile, devcontainer', () => {
     expect(candidates.map((c) => [c.command, c.source.file, c.source.line])).toEqual([['tox -e py', 'pyproject.toml', 9], ['pytest -q', 'pyproject.toml', 10]]);
   });
 
+  it('tox 4 TOML configuration ([tool.tox] in pyproject.toml): commands with posargs defaults and deps', () => {
+    const fs = fixtureRepo({
+      'pyproject.toml': dedent(`
+        [project]
+        name = "x"
+
+        [tool.tox]
+        env_list = ["3.13", "3.12", "type"]
+
+        [tool.tox.env_run_base]
+        deps = ["pytest>=8", "covdefaults"]
+        commands = [["pytest", { replace = "posargs", default = ["tests"], extend = true }], ["coverage", "report"]]
+      `),
+    });
+    const { candidates } = extractCi(fs);
+    expect(candidates.map((c) => [c.command, c.stage, c.source.line])).toEqual([
+      ['tox -e py', 'test', 7],
+      ["python -m pip install 'pytest>=8' covdefaults", 'install', 8],
+      ['pytest tests', 'test', 9],
+      ['coverage report', 'test', 9],
+    ]);
+    expect(find(candidates, 'tox -e py').context).toBe('env_list: 3.13, 3.12, type');
+  });
+
   it('noxfile.py: `nox -s` per session, name= overriding, lint weaker than tests, release sessions left out', () => {
     const fs = fixtureRepo({
       'noxfile.py': dedent(`

@@ -5,6 +5,7 @@
  */
 import type { RepoFs } from '../../repo/repo-fs.js';
 import type { Stage } from '../../protocol/plan.js';
+import { parse as parseToml } from 'smol-toml';
 import { candidate, CI_CONFIDENCE, emptyFindings, type CiFindings } from './common.js';
 
 interface IniValue { value: string; line: number; lines: { text: string; line: number }[] }
@@ -65,7 +66,7 @@ export function extractTox(fs: RepoFs): CiFindings {
   if (text === undefined) {
     const py = fs.readText('pyproject.toml', 256 * 1024);
     const m = py ? /legacy_tox_ini\s*=\s*("""|''')([\s\S]*?)\1/.exec(py) : null;
-    if (!m || !py) return out;
+    if (!m || !py) return extractToxToml(fs, out);
     file = 'pyproject.toml';
     offset = py.slice(0, m.index).split('\n').length - 1;
     text = m[2];
@@ -106,6 +107,70 @@ export function extractTox(fs: RepoFs): CiFindings {
     out.candidates.push(candidate({
       command: cmd, stage: 'test', file, line: c.line, detail: 'tox:testenv:commands', confidence: CI_CONFIDENCE.tox - 0.1,
     }));
+  }
+  return out;
+}
+
+type TomlArg = string | { replace?: string; default?: unknown; name?: string };
+
+/** One tox 4 TOML command (`["pytest", { replace = "posargs", default = ["tests"] }]`) as shell text. */
+function tomlCommand(cmd: unknown): string | undefined {
+  if (!Array.isArray(cmd)) return undefined;
+  const words: string[] = [];
+  for (const a of cmd as TomlArg[]) {
+    if (typeof a === 'string') words.push(a);
+    else if (a && typeof a === 'object' && a.replace === 'posargs') {
+      if (Array.isArray(a.default)) words.push(...a.default.filter((x): x is string => typeof x === 'string'));
+    } else if (a && typeof a === 'object' && a.replace === 'env' && typeof a.name === 'string') {
+      words.push(typeof a.default === 'string' ? a.default : `$${a.name}`);
+    } else return undefined;
+  }
+  const quoted = words.map((w) => w.replace(/\{(toxinidir|tox_root)\}/g, '.').replace(/\{envpython\}/g, 'python'))
+    .map((w) => (/^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`));
+  return quoted.length ? quoted.join(' ') : undefined;
+}
+
+/** tox 4 native TOML configuration: tox.toml, or [tool.tox] in pyproject.toml. */
+function extractToxToml(fs: RepoFs, out: CiFindings): CiFindings {
+  let file = 'tox.toml';
+  let text = fs.readText(file, 128 * 1024);
+  let conf: Record<string, unknown> | undefined;
+  try {
+    if (text !== undefined) conf = parseToml(text) as Record<string, unknown>;
+    else {
+      file = 'pyproject.toml';
+      text = fs.readText(file, 256 * 1024);
+      if (text === undefined || !/^\[tool\.tox/m.test(text)) return out;
+      conf = ((parseToml(text) as { tool?: { tox?: Record<string, unknown> } }).tool?.tox);
+    }
+  } catch (e) {
+    out.warnings.push(`${file} is not valid TOML (${(e as Error).message.split('\n')[0]}); its tox configuration was skipped`);
+    return out;
+  }
+  if (!conf || !text) return out;
+  const src = text;
+  const lineOf = (re: RegExp, from = 0): number => {
+    const idx = src.slice(from).search(re);
+    return idx < 0 ? 1 : src.slice(0, from + idx).split('\n').length;
+  };
+  const envList = Array.isArray(conf.env_list) ? conf.env_list.filter((x): x is string => typeof x === 'string') : [];
+  const base = conf.env_run_base as { commands?: unknown; deps?: unknown } | undefined;
+  const baseAt = Math.max(0, src.search(/^\[(tool\.tox\.)?env_run_base\]/m));
+  out.candidates.push(candidate({
+    command: 'tox -e py', stage: 'test', file, line: src.search(/^\[(tool\.tox\.)?env_run_base\]/m) >= 0 ? lineOf(/^\[(tool\.tox\.)?env_run_base\]/m) : lineOf(/^\[tool\.tox\]|^env_list/m), detail: 'tox:env_run_base',
+    confidence: CI_CONFIDENCE.tox, context: envList.length ? `env_list: ${envList.join(', ')}` : undefined,
+  }));
+  const deps = Array.isArray(base?.deps) ? base.deps.filter((x): x is string => typeof x === 'string') : [];
+  if (deps.length) {
+    out.candidates.push(candidate({
+      command: `python -m pip install ${deps.map((d) => (/^[\w@%+=:,./-]+$/.test(d) ? d : `'${d}'`)).join(' ')}`, stage: 'install', file,
+      line: lineOf(/^deps\s*=/m, baseAt), detail: 'tox:env_run_base:deps', confidence: CI_CONFIDENCE.tox - 0.15,
+    }));
+  }
+  const commands = Array.isArray(base?.commands) ? base.commands : [];
+  for (const c of commands) {
+    const cmd = tomlCommand(c);
+    if (cmd) out.candidates.push(candidate({ command: cmd, stage: 'test', file, line: lineOf(/^commands\s*=/m, baseAt), detail: 'tox:env_run_base:commands', confidence: CI_CONFIDENCE.tox - 0.1 }));
   }
   return out;
 }
