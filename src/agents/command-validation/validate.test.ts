@@ -101,7 +101,9 @@ describe('suggestions', () => {
     expect(v('npm install', { workspace: ws, lockfiles: ['package-lock.json'] }).suggestion).toBe('npm ci');
     expect(v('npm install').suggestion).toBeUndefined();
     expect(v('npm install lodash', { workspace: ws, lockfiles: ['package-lock.json'] }).suggestion).toBeUndefined();
-    expect(v('cd web && npm install && npm test', { workspace: ws, lockfiles: ['package-lock.json'] }).suggestion).toBe('cd web && npm ci && npm test');
+    expect(v('npm install && npm test', { workspace: ws, lockfiles: ['package-lock.json'] }).suggestion).toBe('npm ci && npm test');
+    // the lockfile is the root's: in another folder it says nothing
+    expect(v('cd web && npm install', { workspace: ws, lockfiles: ['package-lock.json'] }).suggestion).toBeUndefined();
   });
 
   it('uses the lockfile flag each package manager knows', () => {

@@ -92,7 +92,7 @@ function analyse(command: string, ctx: ValidationContext, st: ShellState): Detai
     findings.push(...substitutionCodeRule(rec), ...senderSecretRule(rec, st.workspace), ...downloadedRunRule(rec, downloaded));
     if (needsNetwork(u)) network = true;
     if (!rec.inSubst && !rec.inFunction) {
-      const s = suggestFor(rec, u, ctx);
+      const s = suggestFor(rec, u, ctx, st.workspace);
       // one virtualenv is enough: later pip commands in the same text run inside it
       if (s && !(s.kind === 'venv' && rewrites.some((r) => r.kind === 'venv'))) rewrites.push(s);
     }
