@@ -14,6 +14,7 @@ import { extractCi } from '../ci-extraction/extract.js';
 import { describe, mergeCandidates, type MergedStep } from './merge.js';
 import { detectPrerequisites } from './prerequisites.js';
 import { filterEvidence } from './filters.js';
+import { selectCiJobs } from './ci-jobs.js';
 import { projectIdentity } from '../documentation/project-identity.js';
 import { debianPackageInstalled } from './machine.js';
 import { judgeSteps, validationContext } from './validation.js';
@@ -101,7 +102,10 @@ export async function planRepository(root: string, opts: { target?: string; prob
 
   // Evidence in precedence order; merge keeps the strongest of equivalent commands.
   const identity = safely('project identity', () => projectIdentity(fs), { packageNames: new Set<string>(), repoNames: new Set<string>() }, warnings);
-  const { kept, left } = filterEvidence([...ci.candidates, ...docs.candidates, ...analysis.candidates], identity, (p) => fs.exists(p));
+  const filtered = filterEvidence([...ci.candidates, ...docs.candidates, ...analysis.candidates], identity, (p) => fs.exists(p));
+  const jobs = selectCiJobs(filtered.kept);
+  const kept = jobs.kept;
+  const left = [...filtered.left, ...jobs.left];
   const all = kept.map(scrubSecrets);
   const here = all.filter((c) => c.platform === 'any' || c.platform === 'linux' || c.platform === undefined);
   const elsewhere = all.filter((c) => c.platform === 'macos' || c.platform === 'windows');
