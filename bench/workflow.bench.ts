@@ -3,7 +3,9 @@
  * loop that calls the same agent for the same steps (no expressions, no state machine, no store):
  *   - sequential: N task steps in one thread (each step's input is an expression over the previous
  *     step's output), one committed transition per step;
- *   - fan-out: a foreach over N items (concurrency C), one item thread + task per item.
+ *   - fan-out: a foreach over N items (concurrency C), one item thread + task per item;
+ *   - sequential again with steps sent as messages through the AgentRuntime over the in-process
+ *     bus (the production path), against a loop of the same runtime.call()s.
  * Run alone: `npx tsx bench/workflow.bench.ts [steps] [concurrency]`.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -12,7 +14,10 @@ import { join } from 'node:path';
 import { UtilityAgent } from '../src/agents/utility/utility-agent.js';
 import { openStore } from '../src/store/store.js';
 import { parseDefinition } from '../src/workflow/definition.js';
-import { directInvoker } from '../src/workflow/invoker.js';
+import { directInvoker, runtimeInvoker, WORKFLOW_ENGINE_ID } from '../src/workflow/invoker.js';
+import { InProcessBus } from '../src/bus/in-process/in-process-bus.js';
+import { AgentRegistry } from '../src/agents/registry.js';
+import { AgentRuntime } from '../src/agents/runtime.js';
 import { LocalWorkflowExecutor } from '../src/workflow/local-executor.js';
 import type { StepInvoker } from '../src/workflow/executor.js';
 import { assertValidDefinition } from '../src/workflow/validate.js';
@@ -20,7 +25,12 @@ import { assertValidDefinition } from '../src/workflow/validate.js';
 const N = Number(process.argv[2] ?? 1000);
 const CONCURRENCY = Number(process.argv[3] ?? 100);
 
-const invoker: StepInvoker = directInvoker([new UtilityAgent({ allowedDirs: [] })]);
+const direct: StepInvoker = directInvoker([new UtilityAgent({ allowedDirs: [] })]);
+const bus = new InProcessBus();
+const runtime = new AgentRuntime({ bus, registry: new AgentRegistry({ principals: { [WORKFLOW_ENGINE_ID]: ['*'] } }) });
+await runtime.register(new UtilityAgent({ allowedDirs: [] }));
+const viaBus: StepInvoker = runtimeInvoker(runtime);
+let invoker = direct;
 const signal = new AbortController().signal;
 const call = (i: number, input: Record<string, unknown>) =>
   invoker({ capability: 'util.echo', input, runId: 'baseline', stepId: `s${i}`, idempotencyKey: `baseline:${i}`, attempt: 1, signal });
@@ -107,10 +117,21 @@ const bSeq = await baselineSequential(N);
 const eSeq = await engine('sequential', N, 1);
 const bFan = await baselineFanout(N, CONCURRENCY);
 const eFan = await engine('fanout', N, CONCURRENCY);
+invoker = viaBus;
+await baselineSequential(N);
+const bBus = await baselineSequential(N);
+const eBus = await engine('sequential', N, 1);
+invoker = direct;
+await runtime.close();
+await bus.close();
+
 rows.push(['baseline: in-memory loop, sequential', String(N), '-', fmt(bSeq), '-', fmt((N / bSeq) * 1000, 0), '1']);
 rows.push(['engine, SQLite checkpoints, sequential', String(N), String(eSeq.writes), fmt(eSeq.ms), fmt(eSeq.cpuMs), fmt((N / eSeq.ms) * 1000, 0), fmt(eSeq.ms / bSeq)]);
 rows.push([`baseline: in-memory pool, fan-out ×${CONCURRENCY}`, String(N), '-', fmt(bFan), '-', fmt((N / bFan) * 1000, 0), '1']);
 rows.push([`engine, SQLite checkpoints, fan-out ×${CONCURRENCY}`, String(N), String(eFan.writes), fmt(eFan.ms), fmt(eFan.cpuMs), fmt((N / eFan.ms) * 1000, 0), fmt(eFan.ms / bFan)]);
+
+rows.push(['baseline: loop of runtime.call over the bus, sequential', String(N), '-', fmt(bBus), '-', fmt((N / bBus) * 1000, 0), '1']);
+rows.push(['engine via runtime + bus, SQLite checkpoints, sequential', String(N), String(eBus.writes), fmt(eBus.ms), fmt(eBus.cpuMs), fmt((N / eBus.ms) * 1000, 0), fmt(eBus.ms / bBus)]);
 
 console.log(`load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} (2 cores shared with other jobs)`);
 console.log('| run | steps | commits | wall time (ms) | CPU time (ms) | steps/s | × slower than baseline |');

@@ -36,7 +36,7 @@ type WorkflowStepsTable = {
   not_before: number | null; done_seq: number | null; started_at: string; finished_at: string | null;
 };
 type WorkflowEventsTable = {
-  seq: import('kysely').Generated<number>; run_id: string; type: string; step_key: string | null; at: string; body: string;
+  run_id: string; seq: number; type: string; step_key: string | null; at: string; body: string;
 };
 export type WorkflowTables = {
   workflow_definitions: WorkflowDefinitionsTable;
@@ -114,6 +114,8 @@ function numbered(text: string): string {
   return text.replace(/\?/g, () => `$${++n}`);
 }
 
+/** Event seq = commit version × this + position: ordered per run without a shared counter. */
+const EVENTS_PER_VERSION = 1_000_000;
 const CHUNK = 200;
 function chunks<T>(xs: T[]): T[][] {
   const out: T[][] = [];
@@ -159,6 +161,7 @@ export class WorkflowStore {
             [newVersion, now, t.run.status, enc(t.run.output), enc(t.run.error), t.run.finishedAt, t.runId, t.fromVersion]))
           : await trx.executeQuery(q('UPDATE workflow_runs SET version = ?, updated_at = ? WHERE run_id = ? AND version = ?', [newVersion, now, t.runId, t.fromVersion]));
         if (Number(r.numAffectedRows ?? 0) !== 1) throw new StaleTransitionError(t.runId, `expected version ${t.fromVersion}`);
+        if (t.events.length > EVENTS_PER_VERSION) throw new NovaError('INTERNAL', `a transition of run ${t.runId} has ${t.events.length} events`, { hint: 'Lower the foreach concurrency.' });
       }
       const threadInserts = t.threads.filter((w) => w.insert).map((w) => threadRow(w.row));
       for (const c of chunks(threadInserts)) {
@@ -188,9 +191,9 @@ export class WorkflowStore {
           throw new StaleTransitionError(t.runId, `steps ${guards.map((g) => `${g.row.stepKey} (${g.prev!.status} attempt ${g.prev!.attempt})`).join(', ') || rows.map((r2) => r2.step_key).join(', ')} changed`);
         }
       }
-      const events = t.events.map((e) => [e.runId, e.type, e.stepKey ?? null, e.at, JSON.stringify(e)]);
+      const events = t.events.map((e, i) => [e.runId, newVersion * EVENTS_PER_VERSION + i, e.type, e.stepKey ?? null, e.at, JSON.stringify(e)]);
       for (const c of chunks(events)) {
-        await trx.executeQuery(q(`INSERT INTO workflow_events (run_id, type, step_key, at, body) VALUES ${rowsOf(c.length, 5)}`, c.flat()));
+        await trx.executeQuery(q(`INSERT INTO workflow_events (run_id, seq, type, step_key, at, body) VALUES ${rowsOf(c.length, 6)}`, c.flat()));
       }
     });
     this.commits++;
