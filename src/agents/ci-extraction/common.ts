@@ -1,5 +1,6 @@
 /** Shapes and small helpers shared by the CI readers. */
 import type { CandidateStep, Platform, Provenance, Stage } from '../../protocol/plan.js';
+import { STAGE_ORDER } from '../../protocol/plan.js';
 import { commandWords, isLintCommand, splitScript, stageOfScript } from '../documentation/command-facts.js';
 
 export interface Toolchain {
@@ -57,7 +58,11 @@ export function stageOfName(name: string | undefined): Stage | undefined {
 
 /** The stage of a CI command: its words first, then the step name, then the fallback. */
 export function decideStage(command: string, name: string | undefined, fallback: Stage): Stage {
-  return stageOfScript(command) ?? stageOfName(name) ?? fallback;
+  const byCommand = stageOfScript(command);
+  const byName = stageOfName(name);
+  // "Test" running `apt-get install tcl && ./runtest`: the script reaches the stage its name says.
+  if (byCommand && byName && STAGE_ORDER[byName] > STAGE_ORDER[byCommand] && splitScript(command).length > 1) return byName;
+  return byCommand ?? byName ?? fallback;
 }
 
 /** Remove comment-only and blank lines from a CI script; keep everything else as written. */

@@ -177,6 +177,13 @@ describe('GitHub Actions', () => {
     expect(find(candidates, 'uv run --locked --group dev tox run')).toMatchObject({ stage: 'test', confidence: 0.9 });
   });
 
+  it('lets a step named "Test" that first installs packages count as test', () => {
+    const fs = fixtureRepo({
+      '.github/workflows/ci.yml': 'on: [push]\njobs:\n  t:\n    runs-on: ubuntu-latest\n    steps:\n      - name: Test\n        run: |\n          sudo apt-get install -y tcl8.6\n          ./runtest --verbose\n',
+    });
+    expect(extractCi(fs).candidates.map((c) => c.stage)).toEqual(['test']);
+  });
+
   it('marks jobs on Windows/macOS runners and pwsh steps with their platform', () => {
     const fs = fixtureRepo({
       '.github/workflows/os.yml': dedent(`

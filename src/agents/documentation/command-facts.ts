@@ -262,7 +262,7 @@ export function stageOfCommand(part: string): Stage | undefined {
   if (cmd === 'just' || cmd === 'task' || cmd === 'invoke' || cmd === 'inv') {
     return /test|check/.test(rest) ? 'test' : /build|compile/.test(rest) ? 'build' : /install|setup|deps|bootstrap/.test(rest) ? 'install' : undefined;
   }
-  if (/^(\.\/)?(scripts?|bin|tools|ci)\/[\w./-]+$/.test(cmd) || /^\.\/[\w.-]+\.sh$/.test(cmd) || /^(bash|sh)$/.test(cmd)) {
+  if (/^(\.\/)?(scripts?|bin|tools|ci|utils|dev|hack)\/[\w./-]+$/.test(cmd) || /^\.\/[\w.-]+$/.test(cmd) || /^(bash|sh)$/.test(cmd)) {
     const target = /^(bash|sh)$/.test(cmd) ? a1 : cmd;
     const base = target.split('/').pop() ?? '';
     if (/test|check/.test(base)) return 'test';
@@ -306,7 +306,7 @@ const RELEASE_PATTERNS: RegExp[] = [
   /\baws (s3|ecr|ecs|cloudformation|lambda|deploy)\b/, /\bgcloud\b/, /\bkubectl\b/, /\bhelm (upgrade|install|push)\b/,
   /\bfirebase deploy\b/, /\bvercel\b/, /\bnetlify deploy\b/, /\bgit push\b/, /\bghp-import\b/, /\bmkdocs gh-deploy\b/,
   /\bsemantic-release\b/, /\bchangeset publish\b/, /\blerna publish\b/, /\bdotnet nuget push\b/, /\bnuget push\b/, /\bgoreleaser\b/,
-  /\bheroku\b/, /\bflyctl deploy\b/, /\bwrangler (publish|deploy)\b/, /\bsurge\b/, /\bgh-pages\b/, /\bcosign\b/, /\bscp\b/, /\brsync\b.*@/,
+  /\bheroku\b/, /scan\.coverity\.com|\bcov-build\b/, /\bflyctl deploy\b/, /\bwrangler (publish|deploy)\b/, /\bsurge\b/, /\bgh-pages\b/, /\bcosign\b/, /\bscp\b/, /\brsync\b.*@/,
 ];
 export function isReleaseCommand(script: string): boolean {
   return RELEASE_PATTERNS.some((re) => re.test(script));
@@ -360,6 +360,7 @@ export function findPlaceholders(command: string): string[] {
   }
   for (const m of command.matchAll(/\[[^\]\s]*(?:your|name|path|token|key|user|version|password|here)[^\]]*\]/gi)) add(m[0]);
   for (const m of command.matchAll(/(^|[^\w])([xX]{3,}(?:[-_][xX]{2,})*)(?=$|[^\w])/g)) add(m[2]);
+  for (const m of command.matchAll(/(?:^|[\s=])((?:\/|~\/)?path\/to\/[\w.\/-]*)/g)) add(m[1]);
   for (const m of command.matchAll(/\b(?:REPLACE_ME|CHANGEME|CHANGE_ME|TODO_\w+|<\.\.\.>|\.\.\.)(?=\s|$)/g)) if (m[0] !== '...') add(m[0]);
   // Report each placeholder once: `your-token` inside `<your-token>` is the same one.
   const all = [...found];

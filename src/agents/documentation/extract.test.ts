@@ -361,6 +361,30 @@ describe('Markdown code blocks', () => {
     expect(find(candidates, 'make test').confidence).toBeGreaterThan(find(candidates, 'make run').confidence);
   });
 
+  it('reads indented blocks with csh-style `% ` prompts and flags /path/to/ placeholders', () => {
+    const fs = fixtureRepo({
+      'README.md': dedent(`
+        Building
+        ---
+
+        It is as simple as:
+
+            % make
+
+        After building, test it using:
+
+            % make test
+
+        Run it with a configuration file:
+
+            % ./server /path/to/server.conf
+      `),
+    });
+    const { candidates } = extractDocs(fs);
+    expect(candidates.map((c) => [c.command, c.source.line, c.stage])).toEqual([['make', 6, 'build'], ['make test', 10, 'test'], ['./server /path/to/server.conf', 14, 'run']]);
+    expect(find(candidates, './server /path/to/server.conf').needsInput).toEqual(['/path/to/server.conf']);
+  });
+
   it('finds code blocks inside list items with their real line numbers', () => {
     const fs = fixtureRepo({
       'readme.markdown': dedent(`

@@ -220,6 +220,8 @@ export function looksLikeShellBlock(lines: BlockLine[], consoleMode = false): bo
   if (body.some((t) => /^\s*(>>>|In \[\d+\]:)/.test(t))) return false; // Python REPL / IPython session
   if (body.some((t) => /^\s*(\$|PS [A-Za-z]:.*>|[A-Za-z]:\\.*>)\s/.test(t) || /^\s*[\w.-]+@[\w.-]+(:\S*)?\s*[$#]\s/.test(t))) return true;
   if (consoleMode && body.some((t) => /^\s*#\s/.test(t))) return true;
+  // csh/zsh-style `% make`: a prompt only when a command follows it.
+  if (body.some((t) => /^\s*%\s/.test(t) && looksLikeCommandLine(t.replace(/^\s*%\s+/, '')))) return true;
   const cmds = body.filter(looksLikeCommandLine).length;
   return looksLikeCommandLine(body[0]) && cmds / body.length >= 0.5;
 }
