@@ -8,7 +8,7 @@ import type * as A from './ast.js';
 import { endOf, posOf, walkNodes } from './ast.js';
 import { operators, parseShell } from './parser.js';
 import { forkState, type ShellState } from './state.js';
-import { resolveSingle, resolveWord, type ResolvedWord, type SubstInfo, type WordHooks } from './words.js';
+import { resolveSingle, resolveWord, type ResolvedWord, type WordHooks } from './words.js';
 import { applyEffects } from './effects.js';
 import { contentSource } from './roles.js';
 import { unwrap } from './unwrap.js';
@@ -80,7 +80,8 @@ export class Walker {
   readonly result: WalkResult = { records: [], pipelines: [], structural: [], needs: new Set(), innerParseErrors: [] };
   private sinks: CmdRecord[][] = [];
 
-  constructor(private readonly src: Buffer, private readonly depth = 0, private readonly parentResult?: WalkResult) {
+  /** `parentResult`: an inner script (`bash -c '…'`) adds its findings to the outer walk's result. */
+  constructor(private readonly src: Buffer, private readonly depth = 0, parentResult?: WalkResult) {
     if (parentResult) this.result = parentResult;
   }
 
@@ -111,7 +112,7 @@ export class Walker {
     return {
       state,
       source: (n) => this.source(n),
-      subst: (stmts, kind: SubstInfo['kind']) => this.collect(() => this.walkStmts(stmts, forkState(state), { ...flags, inSubst: true, background: false })),
+      subst: (stmts) => this.collect(() => this.walkStmts(stmts, forkState(state), { ...flags, inSubst: true, background: false })),
     };
   }
 

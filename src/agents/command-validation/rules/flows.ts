@@ -5,7 +5,7 @@
  */
 import { isDotenv, isSecretPath, pathOf } from '../paths.js';
 import { displayPath, resolveAgainst } from '../state.js';
-import { codeWordIndexes, contentSource, DATA_OPTIONS, isDecoder, isFetcher, isSecretVar, isSender, runsStdin, secretSource, unwrapRecord } from '../roles.js';
+import { codeWordIndexes, contentSource, DATA_OPTIONS, isSecretVar, isSender, runsStdin, secretSource, unwrapRecord } from '../roles.js';
 import { scriptOperand } from '../effects.js';
 import type { CmdRecord, WalkResult } from '../walker.js';
 import type { ResolvedWord } from '../words.js';
