@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openStore, type Store } from '../store/store.js';
-import { tempDir } from '../testing/services.js';
+import { storeBackends, tempDir } from '../testing/services.js';
 import { UtilityAgent } from '../agents/utility/utility-agent.js';
 import type { WorkflowEvent } from '../protocol/workflow.js';
 import { parseDefinition } from './definition.js';
@@ -240,3 +240,30 @@ describe('local workflow executor', () => {
     expect(stored.map((s) => s.event.type)).toEqual(events.map((e) => e.type));
   });
 });
+
+for (const backend of storeBackends().filter((b) => b.name === 'postgres')) {
+  describe.skipIf(!!backend.skip)('local workflow executor on PostgreSQL', () => {
+    it('runs branches, a fork/join and a fan-out with every transition in PostgreSQL', async () => {
+      const { store: pg, cleanup } = await backend.open();
+      try {
+        const ex = new LocalWorkflowExecutor({ store: pg, invoker: directInvoker([probe]), leaseMs: 2000 });
+        const runId = await ex.start(def([
+          { id: 'fork', type: 'parallel', branches: ['a', 'b'], join: { first: 1 }, next: 'fan' },
+          { id: 'a', type: 'task', capability: 'probe.wait', input: { ms: 1, tag: 'a' } },
+          { id: 'b', type: 'task', capability: 'probe.wait', input: { tag: 'b' } },
+          { id: 'fan', type: 'foreach', items: '[1..20]', do: 'rec', concurrency: 5 },
+          { id: 'rec', type: 'task', capability: 'probe.record', input: { n: '=item' } },
+        ]), {});
+        const outcome = await ex.wait(runId);
+        expect(outcome.status).toBe('succeeded');
+        expect((outcome.output as { got: { n: number } }[]).map((o) => o.got.n)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+        const loaded = await ex.wf.load(runId);
+        expect(loaded.steps.filter((s) => s.stepId === 'rec' && s.status === 'succeeded')).toHaveLength(20);
+        expect(loaded.steps.find((s) => s.stepId === 'b')?.status).toBe('cancelled');
+        await ex.close();
+      } finally {
+        await cleanup();
+      }
+    });
+  });
+}

@@ -212,7 +212,7 @@ class Driver {
           return;
         }
         // Someone may have cancelled the run from outside (nova workflow cancel).
-        const run = await this.ex.wf.loadRun(this.runId);
+        const run = await this.ex.wf.runVersion(this.runId);
         if (run && run.version !== this.state.run.version && !this.pumping) {
           this.needsReload = true;
           void this.pump();

@@ -209,6 +209,12 @@ export class WorkflowStore {
     return r ? fromRunRow(r) : undefined;
   }
 
+  /** Just the run's version and status (cheap: for lease heartbeats noticing outside changes). */
+  async runVersion(runId: string): Promise<{ version: number; status: WorkflowRunStatus } | undefined> {
+    const r = await this.db.selectFrom('workflow_runs').select(['version', 'status']).where('run_id', '=', runId).executeTakeFirst();
+    return r ? { version: Number(r.version), status: r.status as WorkflowRunStatus } : undefined;
+  }
+
   /** The run with all its steps and threads, or a NOT_FOUND NovaError. */
   async load(runId: string): Promise<{ run: RunRecord; steps: StepRecord[]; threads: ThreadRecord[] }> {
     const run = await this.loadRun(runId);
