@@ -6,7 +6,7 @@ import { parseMakefile } from './makefile.js';
 import { CiExtractionAgent } from './agent.js';
 import { extractDocs } from '../documentation/extract.js';
 import { cleanupFixtures, dedent, fixtureRepo } from '../documentation/fixture-repo.js';
-import type { CandidateStep } from '../../protocol/plan.js';
+import { CandidateStep, Provenance } from '../../protocol/plan.js';
 
 afterAll(cleanupFixtures);
 
@@ -687,6 +687,28 @@ describe('whole repositories', () => {
     const { candidates } = extractCi(fs);
     expect(candidates.filter((c) => c.command === 'make test')).toHaveLength(1);
     expect(find(candidates, 'make test').source.file).toBe('.github/workflows/a.yml');
+  });
+
+  it('produces candidates that satisfy the CandidateStep schema, from every reader at once', () => {
+    const fs = fixtureRepo({
+      'README.md': '## Install\n\n```sh\n$ npm ci\n$ brew install x\nexport T=<token>\n```\n',
+      '.github/workflows/ci.yml': 'on: [push]\njobs:\n  t:\n    runs-on: ubuntu-latest\n    services:\n      r:\n        image: redis\n    steps:\n      - uses: actions/setup-node@v4\n        with:\n          node-version: 20\n      - run: npm test\n        env:\n          K: ${{ secrets.K }}\n',
+      '.gitlab-ci.yml': 'test:\n  image: python:3.12\n  script:\n    - pytest\n',
+      '.travis.yml': 'language: go\ngo: ["1.22"]\nscript: go test ./...\n',
+      '.circleci/config.yml': 'jobs:\n  b:\n    docker:\n      - image: cimg/rust:1.75\n    steps:\n      - run: cargo test\n',
+      'azure-pipelines.yml': 'steps:\n  - script: make check\n',
+      'tox.ini': '[testenv]\ncommands = pytest\n',
+      'noxfile.py': '@nox.session\ndef tests(session):\n    pass\n',
+      Makefile: 'test:\n\ttrue\n',
+      Dockerfile: 'FROM node:20\nRUN npm ci\n',
+      '.devcontainer/devcontainer.json': '{"postCreateCommand": "npm ci"}',
+    });
+    const all = [...extractDocs(fs).candidates, ...extractCi(fs).candidates];
+    expect(all.length).toBeGreaterThanOrEqual(11);
+    for (const c of all) expect(CandidateStep.safeParse(c).success, JSON.stringify(c)).toBe(true);
+    const { toolchains, services } = extractCi(fs);
+    for (const t of toolchains) expect(Provenance.safeParse(t.source).success).toBe(true);
+    expect(services.map((s) => s.name)).toEqual(['redis']);
   });
 
   it('returns empty findings for a repository without any CI or build files', () => {
