@@ -390,6 +390,15 @@ describe('other hosted CI', () => {
     expect(services.map((s) => s.name)).toEqual(['postgres', 'redis']);
   });
 
+  it('GitLab: jobs from local include files keep their own file as provenance', () => {
+    const fs = fixtureRepo({
+      '.gitlab-ci.yml': 'include:\n  - local: /ci/test.yml\n  - remote: https://example.com/x.yml\nbuild:\n  script:\n    - make\n',
+      'ci/test.yml': 'unit:\n  stage: test\n  script:\n    - make check\n',
+    });
+    const { candidates } = extractCi(fs);
+    expect(candidates.map((c) => [c.command, c.source.file, c.source.line])).toEqual([['make', '.gitlab-ci.yml', 6], ['make check', 'ci/test.yml', 4]]);
+  });
+
   it('Travis: language versions, services, apt addons and the phases in order', () => {
     const fs = fixtureRepo({
       '.travis.yml': dedent(`

@@ -35,11 +35,38 @@ function resolveJob(root: YMap, job: YMap, depth = 0): YMap {
   return { ...job, entries };
 }
 
+/** Local files named by `include:` (string, list of strings, or `local:` entries), bounded. */
+function localIncludes(root: YMap): string[] {
+  const inc = get(root, 'include');
+  const items = inc?.kind === 'seq' ? inc.items : inc ? [inc] : [];
+  const out: string[] = [];
+  for (const it of items) {
+    const p = str(it) ?? str(get(it, 'local'));
+    if (p && !/^https?:/.test(p) && !p.includes('*') && !p.includes('$')) out.push(p.replace(/^\/+/, ''));
+  }
+  return out.slice(0, 20);
+}
+
 export function extractGitlab(fs: RepoFs): CiFindings {
   const out = emptyFindings();
-  const file = '.gitlab-ci.yml';
-  const root = loadYamlFile(fs, file, out.warnings);
-  if (root?.kind !== 'map') return out;
+  const mainFile = '.gitlab-ci.yml';
+  const main = loadYamlFile(fs, mainFile, out.warnings);
+  if (main?.kind !== 'map') return out;
+  // Jobs of included local files join the main file's (the main file's keys win); each job
+  // remembers the file it came from for provenance.
+  const origin = new Map<YNode, string>();
+  const entries = [...main.entries];
+  for (const e of entries) origin.set(e.value, mainFile);
+  for (const incFile of localIncludes(main)) {
+    const inc = loadYamlFile(fs, incFile, out.warnings);
+    if (inc?.kind !== 'map') continue;
+    for (const e of inc.entries) {
+      if (entries.some((x) => x.key === e.key)) continue;
+      entries.push(e);
+      origin.set(e.value, incFile);
+    }
+  }
+  const root: YMap = { ...main, entries };
   const dflt = get(root, 'default');
   const seen = new Set<string>();
   const seenTool = new Set<string>();
@@ -47,6 +74,7 @@ export function extractGitlab(fs: RepoFs): CiFindings {
 
   for (const { key: jobName, value } of root.entries) {
     if (RESERVED.has(jobName) || jobName.startsWith('.') || value.kind !== 'map') continue;
+    const file = origin.get(value) ?? mainFile;
     const job = resolveJob(root, value);
     if (!get(job, 'script')) continue;
     const stageName = str(get(job, 'stage')) ?? 'test';
