@@ -12,7 +12,7 @@ import { looksLikePowerShell, powerShellFindings, tokenizePowerShell } from './p
 import { deletionRule, diskRule, permissionRule } from './rules/destructive.js';
 import type { CommandRule, Finding } from './rules/finding.js';
 import { warn } from './rules/finding.js';
-import { downloadedRunRule, pipelineCodeRule, pipelineSecretRule, senderSecretRule, substitutionCodeRule } from './rules/flows.js';
+import { downloadedRunRule, inlineProgramRule, pipelineCodeRule, pipelineSecretRule, senderSecretRule, substitutionCodeRule } from './rules/flows.js';
 import { dockerRule, evalRule, globalInstallRule, privilegeRule, publishRule } from './rules/risky.js';
 import { historyRule, powerRule, securityToolRule } from './rules/system.js';
 import { crontabRule, redirectRule, writeTargetRule } from './rules/writes.js';
@@ -89,7 +89,7 @@ function analyse(command: string, ctx: ValidationContext, st: ShellState): Detai
     }
     const input = { rec, u, ctx, workspace: st.workspace };
     for (const rule of COMMAND_RULES) findings.push(...rule(input));
-    findings.push(...substitutionCodeRule(rec), ...senderSecretRule(rec, st.workspace), ...downloadedRunRule(rec, downloaded));
+    findings.push(...substitutionCodeRule(rec), ...inlineProgramRule(rec), ...senderSecretRule(rec, st.workspace), ...downloadedRunRule(rec, downloaded));
     if (needsNetwork(u)) network = true;
     if (!rec.inSubst && !rec.inFunction) {
       const s = suggestFor(rec, u, ctx, st.workspace);

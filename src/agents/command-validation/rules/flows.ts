@@ -10,6 +10,7 @@ import { scriptOperand } from '../effects.js';
 import type { CmdRecord, WalkResult } from '../walker.js';
 import type { ResolvedWord } from '../words.js';
 import { block, warn, type Finding } from './finding.js';
+import { powerShellFindings } from '../powershell.js';
 
 const sourceKind = contentSource;
 
@@ -150,4 +151,31 @@ export function senderSecretRule(rec: CmdRecord, workspace: string): Finding[] {
 
 function shortWord(w: ResolvedWord): string {
   return w.source.length > 40 ? w.source.slice(0, 37) + '…' : w.source;
+}
+
+/**
+ * Inline programs that fetch code and run it: `python -c "exec(urlopen(…).read())"`,
+ * `node -e "…eval(…https.get…)"`, `pwsh -c "iex (iwr …)"`. Judged on the resolved code text.
+ */
+const INLINE_FETCH_EXEC: { name: RegExp; run: RegExp; fetch: RegExp }[] = [
+  { name: /^(python[0-9.]*|pypy[0-9.]*)$/, run: /\b(exec|eval)\s*\(|__import__\(['"]os['"]\)\.system|subprocess\./, fetch: /urlopen|urllib|requests\.(get|post)|http\.client|urlretrieve|httpx\./ },
+  { name: /^(node|nodejs|deno|bun)$/, run: /\beval\s*\(|new Function\b|child_process|\bvm\.run/, fetch: /require\(['"]https?['"]\)|https?\.get|\bfetch\(|axios|\brequest\(/ },
+  { name: /^perl[0-9.]*$/, run: /\beval\b|\bsystem\b|`/, fetch: /LWP|HTTP::Tiny|IO::Socket|\bget\(/ },
+  { name: /^ruby[0-9.]*$/, run: /\beval\b|\bsystem\b|`|instance_eval/, fetch: /open-uri|Net::HTTP|URI\.open|open\(['"]https?:/ },
+  { name: /^php[0-9.]*$/, run: /\beval\s*\(|\bsystem\s*\(|shell_exec|passthru/, fetch: /file_get_contents\(['"]https?:|curl_exec|fopen\(['"]https?:/ },
+];
+
+export function inlineProgramRule(rec: CmdRecord): Finding[] {
+  const u = unwrapRecord(rec);
+  if (!u.name) return [];
+  const codes = codeWordIndexes(u).map((i) => u.core[i]!).filter((w) => w.known && /^-[a-zA-Z]*[ceE]$|^--eval$|^-Command$/i.test(u.words[u.core.indexOf(w) - 1] ?? ''));
+  if (!codes.length) return [];
+  const lower = u.name.toLowerCase();
+  if (lower === 'pwsh' || lower === 'powershell' || lower === 'powershell.exe') return codes.flatMap((c) => powerShellFindings(c.text));
+  const rule = INLINE_FETCH_EXEC.find((r) => r.name.test(u.name));
+  if (!rule) return [];
+  for (const c of codes) {
+    if (rule.run.test(c.text) && rule.fetch.test(c.text)) return [block(`${u.name} ${u.words[u.core.indexOf(c) - 1]} downloads code and runs it`)];
+  }
+  return [];
 }
