@@ -22,6 +22,7 @@ import { createSandbox } from '../sandbox/factory.js';
 import { prepareWorkspace } from '../sandbox/workspace.js';
 import { provisionToolchain } from '../sandbox/toolchain.js';
 import { errorMessage, NovaError } from '../errors.js';
+import { stepLimits, type InstallLimits } from './limits.js';
 
 export interface InstallOptions {
   config: Config;
@@ -33,6 +34,8 @@ export interface InstallOptions {
   /** Per-step timeout. */
   stepTimeoutMs?: number;
   maxFixAttempts?: number;
+  /** Memory, process, file-size, disk and CPU limits of each step (defaults in limits.ts). */
+  limits?: InstallLimits;
   /** Stages to execute (default system, install, build, test). */
   stages?: ('system' | 'install' | 'build' | 'test')[];
   runId?: string;
@@ -75,7 +78,7 @@ export async function installFromPlan(o: InstallOptions): Promise<InstallOutcome
       o.onEvent?.({ type: 'begin', runId, total: plan.steps.length, sandbox: sandbox.kind });
       const execution = await executePlan(plan, {
         runId, store: o.store, sandbox, env,
-        limits: { timeoutMs: o.stepTimeoutMs ?? DEFAULT_STEP_TIMEOUT_MS, memoryBytes: 8 * 1024 ** 3, maxProcesses: 4096, maxFileBytes: 4 * 1024 ** 3 },
+        limits: stepLimits(o.stepTimeoutMs ?? DEFAULT_STEP_TIMEOUT_MS, o.limits),
         allowSystem: !!o.allowSystem,
         allowNetwork: true,
         maxFixAttempts: o.maxFixAttempts ?? 2,

@@ -11,6 +11,7 @@ import type { Config } from '../../config.js';
 import { SandboxKind } from '../../config.js';
 import { openStoreFromConfig, type Store } from '../../store/store.js';
 import { installFromPlan } from '../../install/install.js';
+import { InstallLimits } from '../../install/limits.js';
 import type { StepEvent } from './run-step.js';
 import { NovaError } from '../../errors.js';
 
@@ -40,6 +41,7 @@ export class ExecutionAgent extends Agent {
         { name: 'allowSystem', type: 'boolean', required: false },
         { name: 'stepTimeoutMs', type: 'integer', required: false },
         { name: 'maxFixAttempts', type: 'integer', required: false },
+        { name: 'limits', type: 'object', required: false, description: 'memoryBytes, maxProcesses, maxFileBytes, maxDiskBytes, cpuSeconds' },
         { name: 'stages', type: 'array', required: false, schema: { items: { enum: [...STAGES] } } },
       ],
       required_permissions: ['sandbox.exec'],
@@ -57,6 +59,7 @@ export class ExecutionAgent extends Agent {
     const c = message.content;
     const plan = parseOrThrow(Plan, c.plan, 'the plan given to install.execute', 'Pass the output of plan.build (nova schema plan).');
     const sandbox = c.sandbox === undefined || c.sandbox === null ? undefined : parseOrThrow(SandboxKind, c.sandbox, 'install.execute sandbox');
+    const limits = c.limits === undefined || c.limits === null ? undefined : parseOrThrow(InstallLimits, c.limits, 'install.execute limits', 'Give byte counts and counts as positive integers.');
     const stages = Array.isArray(c.stages) ? c.stages.filter((s): s is (typeof STAGES)[number] => (STAGES as readonly string[]).includes(String(s))) : undefined;
     this.store ??= openStoreFromConfig(this.opts.config);
     const store = await this.store;
@@ -65,6 +68,7 @@ export class ExecutionAgent extends Agent {
       allowSystem: c.allowSystem === true,
       stepTimeoutMs: typeof c.stepTimeoutMs === 'number' ? c.stepTimeoutMs : undefined,
       maxFixAttempts: typeof c.maxFixAttempts === 'number' ? c.maxFixAttempts : undefined,
+      limits,
       stages,
       runId: typeof c.runId === 'string' ? c.runId : undefined,
       documents: plan.documents,

@@ -19,6 +19,7 @@ import { LocalWorkflowExecutor } from '../../workflow/local-executor.js';
 import { runtimeInvoker } from '../../workflow/invoker.js';
 import { loadDefinitionFile } from '../../workflow/definition.js';
 import { Progress } from '../progress.js';
+import { parseByteSize, type InstallLimits } from '../../install/limits.js';
 import { printJson, printText, log } from '../output.js';
 import { renderReport } from '../../install/report.js';
 import { exportDockerfile, exportSetupScript, type WorkedStep } from '../../install/export.js';
@@ -37,6 +38,22 @@ function seconds(v: string): number {
 function fixCount(v: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 0 || n > 10) throw new InvalidArgumentError('must be a whole number from 0 to 10');
+  return n;
+}
+
+function byteSize(flag: string) {
+  return (v: string): number => {
+    try {
+      return parseByteSize(v, flag);
+    } catch (e) {
+      throw new InvalidArgumentError(e instanceof Error ? e.message : String(e));
+    }
+  };
+}
+
+function processCount(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 8 || n > 1_000_000) throw new InvalidArgumentError('must be a whole number from 8 to 1000000');
   return n;
 }
 
@@ -65,12 +82,16 @@ export const installCommand: CommandModule = (program, ctx) => {
     .option('--sandbox <kind>', 'bwrap (default on Linux) | docker | none (no isolation: only if you trust the repository)', sandboxKind)
     .option('--allow-system', 'run system-package steps (apt-get …); otherwise they are listed, not run')
     .option('--step-timeout <seconds>', 'time limit of each step', seconds)
+    .option('--memory <size>', 'memory limit of each step, e.g. 2g (default 8g)', byteSize('--memory'))
+    .option('--max-processes <n>', 'process-count limit of each step (default 4096)', processCount)
+    .option('--max-file-size <size>', 'largest file a step may write (default 4g)', byteSize('--max-file-size'))
+    .option('--max-disk <size>', 'most the run\'s workspace, home and temp may hold (default 20g)', byteSize('--max-disk'))
     .option('--max-fixes <n>', 'fix attempts per failed step (default 2)', fixCount)
     .option('--no-test', 'stop after install and build')
     .option('--export <file...>', 'write what worked as a script (*.sh) or a Dockerfile')
     .option('--verbose', 'stream every command\'s output to stderr')
     .option('--json', 'print the result as JSON (the install contract)')
-    .action(async (target: string, opts: { sandbox?: z.infer<typeof SandboxKind>; allowSystem?: boolean; stepTimeout?: number; maxFixes?: number; test: boolean; export?: string[]; verbose?: boolean }, cmd) => {
+    .action(async (target: string, opts: { sandbox?: z.infer<typeof SandboxKind>; allowSystem?: boolean; stepTimeout?: number; memory?: number; maxProcesses?: number; maxFileSize?: number; maxDisk?: number; maxFixes?: number; test: boolean; export?: string[]; verbose?: boolean }, cmd) => {
       const json = wantsJson(cmd);
       for (const f of opts.export ?? []) exportFormat(f); // refuse a bad name before any work
       const config = ctx.config;
@@ -86,6 +107,8 @@ export const installCommand: CommandModule = (program, ctx) => {
       if (opts.sandbox) input.sandbox = opts.sandbox;
       if (opts.allowSystem) input.allowSystem = true;
       if (opts.stepTimeout) input.stepTimeoutMs = opts.stepTimeout;
+      const limits: InstallLimits = { memoryBytes: opts.memory, maxProcesses: opts.maxProcesses, maxFileBytes: opts.maxFileSize, maxDiskBytes: opts.maxDisk };
+      if (Object.values(limits).some((v) => v !== undefined)) input.limits = JSON.parse(JSON.stringify(limits)) as InstallLimits;
       if (opts.maxFixes !== undefined) input.maxFixAttempts = opts.maxFixes;
       if (!opts.test) input.stages = ['system', 'install', 'build'];
       if (!json) log(`planning ${target} …`);

@@ -1,0 +1,143 @@
+/**
+ * Hostile steps run through the whole pipeline (plan → validation → bwrap → troubleshooting →
+ * report) of the real CLI: a step that hangs, a fork bomb, one that fills memory, one that writes a
+ * huge file, one that fills the disk with many files, and one that writes outside the workspace.
+ * The commands hide inside scripts the planner cannot read, so the sandbox, not command
+ * validation, is what must stop them. One install run holds them all (each a README test step).
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { InstallResult } from '../../src/protocol/run.js';
+import { installResult, nodeProject, nova, novaHome, processCount, processesMentioning, treeDigest, type NovaRun } from './fixtures.js';
+
+const token = randomBytes(6).toString('hex');
+const home = novaHome();
+// Outside /tmp (which the sandbox replaces with a private one), so the original folder is visible,
+// read-only, inside the sandbox, and writing into it is a real attempt.
+const repo = nodeProject({
+  name: 'hostile',
+  parent: '/var/tmp',
+  scripts: {
+    test: 'node scripts/escape.js',
+    hang: `node scripts/hang-${token}.js`,
+    bomb: `bash scripts/bomb-${token}.sh`,
+    'fill-memory': 'node scripts/memory.js',
+    'huge-file': 'bash scripts/huge-file.sh',
+    'fill-disk': 'bash scripts/fill-disk.sh',
+  },
+  files: (root) => ({
+    'README.md': `# hostile
+
+## Testing
+
+\`\`\`sh
+npm run hang
+npm run bomb
+npm run fill-memory
+npm run huge-file
+npm run fill-disk
+npm test
+\`\`\`
+`,
+    [`scripts/hang-${token}.js`]: 'setInterval(() => {}, 1000);\nprocess.on("SIGTERM", () => {});\n',
+    // The test runner that started it keeps waiting, as a real one would.
+    [`scripts/bomb-${token}.sh`]: 'f() { f | f & }\nf\nsleep 60\n',
+    'scripts/memory.js': 'const keep = [];\nfor (;;) keep.push(Buffer.alloc(32 * 1024 * 1024).fill(1));\n',
+    'scripts/huge-file.sh': 'head -c 4G /dev/zero > huge.bin\n',
+    'scripts/fill-disk.sh': 'for i in $(seq 1 200); do head -c 16M /dev/zero > part-$i.bin || exit 1; done\n',
+    'scripts/escape.js': `const fs = require('node:fs');
+const targets = ${JSON.stringify([`/etc/nova-e2e-${token}`, join(homedir(), `nova-e2e-${token}`), join(root, `escaped-${token}`), join(home.path, `escaped-${token}`), join(process.cwd(), `nova-e2e-${token}`)])};
+for (const t of targets) {
+  try {
+    fs.writeFileSync(t, 'x');
+    console.log('wrote ' + t);
+  } catch (e) {
+    console.log('denied ' + t + ' ' + e.code);
+  }
+}
+try { fs.appendFileSync(${JSON.stringify(join(root, 'package.json'))}, ' '); console.log('modified the original'); } catch (e) { console.log('denied original ' + e.code); }
+`,
+  }),
+});
+
+let run: NovaRun;
+let out: InstallResult;
+let before: { processes: number; digest: string };
+const step = (command: string) => {
+  const i = out.steps.findIndex((s) => s.command === command);
+  expect(i, `no step ${command} in ${out.steps.map((s) => s.command).join(', ')}`).toBeGreaterThanOrEqual(0);
+  return { i, s: out.steps[i], d: out.diagnosis.filter((d) => d.step === i) };
+};
+
+beforeAll(async () => {
+  before = { processes: processCount(), digest: treeDigest(repo.root) };
+  run = await nova(['install', repo.root, '--json', '--step-timeout', '6', '--memory', '512m', '--max-processes', '128', '--max-file-size', '64m', '--max-disk', '256m', '--max-fixes', '1'], { home: home.path, timeoutMs: 120_000 });
+  out = installResult(run);
+}, 130_000);
+
+afterAll(() => {
+  if (process.env.E2E_KEEP) return;
+  home.cleanup();
+  repo.cleanup();
+});
+
+describe('hostile steps in a repository (bwrap)', () => {
+  it('the run fails (exit 1) and reports every hostile step', () => {
+    expect(run.code, run.stderr).toBe(1);
+    expect(out.status).toBe('failed');
+    expect(out.steps[0]).toMatchObject({ stage: 'install', status: 'success' });
+  });
+
+  it('a step that hangs is killed at --step-timeout and diagnosed as a timeout', () => {
+    const { s, d } = step('npm run hang');
+    expect(s.status).toBe('timeout');
+    expect(s.durationMs).toBeGreaterThanOrEqual(6000);
+    expect(s.durationMs).toBeLessThan(15_000);
+    expect(s.attempts).toBe(1);
+    expect(d.map((x) => x.category)).toContain('timeout');
+  });
+
+  it('a fork bomb is contained and stopped at the process limit', () => {
+    const { s, d } = step('npm run bomb');
+    expect(['failed', 'timeout']).toContain(s.status);
+    expect(d.map((x) => x.pattern).join(' ')).toMatch(/sandbox\.(processes|timeout)|fork/);
+  });
+
+  it('filling memory is stopped at --memory', () => {
+    const { s, d } = step('npm run fill-memory');
+    expect(s.status).toBe('failed');
+    expect(d.map((x) => x.category)).toContain('out-of-memory');
+  });
+
+  it('a huge file is stopped at --max-file-size, and so is filling the disk with many files at --max-disk', () => {
+    const huge = step('npm run huge-file');
+    expect(huge.s.status).toBe('failed');
+    expect(huge.d.map((x) => x.pattern).join(' ')).toMatch(/sandbox\.(file-size|disk)/);
+    const fill = step('npm run fill-disk');
+    expect(fill.s.status).toBe('failed');
+    expect(fill.d.map((x) => x.pattern)).toContain('sandbox.disk');
+    const ws = join(home.path, 'runs', out.runId, 'workspace');
+    const hugeBin = join(ws, 'huge.bin');
+    if (existsSync(hugeBin)) expect(statSync(hugeBin).size).toBeLessThanOrEqual(64 * 1024 * 1024);
+  });
+
+  it('writes outside the workspace are denied: host files and the original folder are unchanged', () => {
+    const { s } = step('npm test');
+    expect(s.status).toBe('success');
+    for (const p of [`/etc/nova-e2e-${token}`, join(homedir(), `nova-e2e-${token}`), join(repo.root, `escaped-${token}`), join(home.path, `escaped-${token}`), join(process.cwd(), `nova-e2e-${token}`)]) {
+      expect(existsSync(p), p).toBe(false);
+    }
+    expect(treeDigest(repo.root)).toBe(before.digest);
+    expect(readFileSync(join(repo.root, 'package.json'), 'utf8')).not.toMatch(/ $/);
+  });
+
+  it('leaves the machine as it was: no process of the run survives', () => {
+    expect(processesMentioning(token)).toEqual([]);
+    expect(processesMentioning(join(home.path, 'runs'))).toEqual([]);
+    // Other work shares this machine, so allow some drift, but not a surviving fork bomb.
+    expect(processCount()).toBeLessThan(before.processes + 40);
+  });
+});
