@@ -13,7 +13,7 @@ import { extractDocs } from '../documentation/extract.js';
 import { extractCi } from '../ci-extraction/extract.js';
 import { describe, mergeCandidates, type MergedStep } from './merge.js';
 import { detectPrerequisites } from './prerequisites.js';
-import { filterEvidence } from './filters.js';
+import { filterEvidence, otherDistribution } from './filters.js';
 import { selectCiJobs } from './ci-jobs.js';
 import { projectIdentity } from '../documentation/project-identity.js';
 import { debianPackageInstalled } from './machine.js';
@@ -107,8 +107,10 @@ export async function planRepository(root: string, opts: { target?: string; prob
   const kept = jobs.kept;
   const left = [...filtered.left, ...jobs.left];
   const all = kept.map(scrubSecrets);
-  const here = all.filter((c) => c.platform === 'any' || c.platform === 'linux' || c.platform === undefined);
-  const elsewhere = all.filter((c) => c.platform === 'macos' || c.platform === 'windows');
+  // Distribution-specific commands (dnf, pacman, apk…) are for another system than the sandbox's.
+  const retargeted = all.map((c) => (c.platform === 'macos' || c.platform === 'windows' || !otherDistribution(c.command) ? c : { ...c, platform: 'linux' as const, otherDistro: otherDistribution(c.command) }));
+  const here = retargeted.filter((c) => !('otherDistro' in c) && (c.platform === 'any' || c.platform === 'linux' || c.platform === undefined));
+  const elsewhere = retargeted.filter((c) => 'otherDistro' in c || c.platform === 'macos' || c.platform === 'windows');
   const { steps: merged, dropped } = mergeCandidates(here);
   const sys = systemPackageStep(analysis, probe);
   for (const why of new Set(left.map((l) => l.why))) {
@@ -134,7 +136,7 @@ export async function planRepository(root: string, opts: { target?: string; prob
   const judged = judgeSteps(ordered, vctx);
   const steps: PlanStep[] = ordered.map((s, i) => ({ ...s, ...judged[i] }));
   const otherJudged = judgeSteps(elsewhere, vctx);
-  const otherPlatformSteps: PlanStep[] = elsewhere.map((c, i) => ({ ...toPlanStep(c), ...otherJudged[i], reasons: [`meant for ${c.platform}`, ...otherJudged[i].reasons] }));
+  const otherPlatformSteps: PlanStep[] = elsewhere.map((c, i) => ({ ...toPlanStep(c), ...otherJudged[i], reasons: ['otherDistro' in c ? `meant for another Linux distribution: ${String(c.otherDistro)}` : `meant for ${c.platform}`, ...otherJudged[i].reasons] }));
 
   if (!analysis.ecosystems.length && !steps.length && !otherPlatformSteps.length) {
     throw new NovaError('NOTHING_TO_PLAN', `nothing to plan in ${fs.root}: no manifest, build file, CI configuration or documented command was found`, {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CandidateStep } from '../../protocol/plan.js';
-import { addsDependency, filterEvidence, installsReleasedSelf, isCiHousekeeping, isInformational, isNonBuildWorkflow, runsMissingScript } from './filters.js';
+import { addsDependency, clonesRepository, otherDistribution, filterEvidence, installsReleasedSelf, isCiHousekeeping, isInformational, isNonBuildWorkflow, runsMissingScript } from './filters.js';
 import { mergeCandidates } from './merge.js';
 
 const identity = { packageNames: new Set(['ripgrep', 'github.com/acme/tool']), repoNames: new Set(['ripgrep', 'tool']) };
@@ -61,4 +61,13 @@ describe('dependency additions and non-build workflows', () => {
     for (const f of ['.github/workflows/build-docs.yml', '.github/workflows/label-approved.yml', '.github/workflows/translate.yml', '.github/workflows/codeql-analysis.yml', '.github/workflows/stale.yaml', '.github/workflows/notify-translations.yml']) expect(isNonBuildWorkflow(f)).toBe(true);
     for (const f of ['.github/workflows/test.yml', '.github/workflows/ci.yml', '.github/workflows/build.yml', '.github/workflows/main.yml', 'tox.ini', 'Makefile', '.github/workflows/lint.yml']) expect(isNonBuildWorkflow(f)).toBe(false);
   });
+});
+
+it('commands of other distributions and git clones are recognised', () => {
+  expect(otherDistribution('sudo dnf install foo')).toMatch(/dnf/);
+  expect(otherDistribution('pacman -S foo && make')).toMatch(/pacman/);
+  expect(otherDistribution('sudo apt-get install foo')).toBeUndefined();
+  expect(otherDistribution('make')).toBeUndefined();
+  expect(clonesRepository('git clone URL --bare')).toBe(true);
+  expect(clonesRepository('git submodule update --init')).toBe(false);
 });

@@ -119,6 +119,22 @@ export function runsMissingScript(command: string, exists: (path: string) => boo
   return !exists(cwd === '.' ? file : `${cwd}/${file}`);
 }
 
+/** Package managers of Linux distributions other than Debian/Ubuntu (the sandbox's family). */
+const OTHER_DISTRO_PM = new Set(['dnf', 'yum', 'microdnf', 'rpm', 'pacman', 'yay', 'paru', 'zypper', 'emerge', 'apk', 'xbps-install', 'eopkg', 'swupd', 'pkg', 'pkg_add', 'pkgin', 'pkgman', 'nix-env', 'subscription-manager', 'guix', 'flox', 'slackpkg', 'urpmi']);
+
+/** Which other system the command is written for, when it is a distribution-specific one. */
+export function otherDistribution(command: string): string | undefined {
+  const w = segmentsOf(command)[0];
+  if (!w) return undefined;
+  if (OTHER_DISTRO_PM.has(w[0])) return `${w[0]} is the package manager of another system than Debian/Ubuntu`;
+  return undefined;
+}
+
+/** `git clone` in the docs: the repository is already checked out. */
+export function clonesRepository(command: string): boolean {
+  return segmentsOf(command).some((w) => w[0] === 'git' && w[1] === 'clone');
+}
+
 export interface FilterResult {
   kept: CandidateStep[];
   left: { candidate: CandidateStep; why: string }[];
@@ -133,6 +149,7 @@ export function filterEvidence(candidates: CandidateStep[], identity: ProjectIde
     else if (c.source.kind === 'ci' && isCiHousekeeping(c.command)) why = 'CI housekeeping (publishing, issues, checkout), not building or testing';
     else if (c.source.kind === 'ci' && isNonBuildWorkflow(c.source.file)) why = 'come from CI workflows about docs, triage or bots, not building or testing';
     else if (c.source.kind === 'ci' && /^\s*(exit\s+[1-9]\d*|false)\s*$/.test(c.command)) why = 'only signal a CI failure';
+    else if (c.source.kind === 'docs' && clonesRepository(c.command)) why = 'clone a repository (the checkout already exists)';
     else if (c.source.kind === 'docs' && addsDependency(c.command)) why = "add a dependency to a manifest (instructions for users' own projects)";
     else if (isInformational(c.command)) why = 'only prints information';
     else if (c.source.kind === 'docs' && runsMissingScript(c.command, exists, c.cwd)) why = 'run a script the repository does not contain (examples for users)';
