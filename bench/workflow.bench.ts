@@ -6,7 +6,8 @@
  *   - fan-out: a foreach over N items (concurrency C), one item thread + task per item;
  *   - sequential again with steps sent as messages through the AgentRuntime over the in-process
  *     bus (the production path), against a loop of the same runtime.call()s.
- * Run alone: `npx tsx bench/workflow.bench.ts [steps] [concurrency]`.
+ * Run alone: `npx tsx bench/workflow.bench.ts [steps] [concurrency]` (default 1000 steps, fan-out
+ * concurrency = steps, i.e. all 1,000 branches at once).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -23,7 +24,7 @@ import type { StepInvoker } from '../src/workflow/executor.js';
 import { assertValidDefinition } from '../src/workflow/validate.js';
 
 const N = Number(process.argv[2] ?? 1000);
-const CONCURRENCY = Number(process.argv[3] ?? 100);
+const CONCURRENCY = Number(process.argv[3] ?? N);
 
 const direct: StepInvoker = directInvoker([new UtilityAgent({ allowedDirs: [] })]);
 const bus = new InProcessBus();
