@@ -107,21 +107,27 @@ async function engine(kind: 'sequential' | 'fanout', n: number, concurrency: num
 }
 
 const fmt = (x: number, d = 1) => x.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
-const rows: string[][] = [];
-// Warm up the JIT with one full-size run of each (discarded), so both sides are measured hot.
-await baselineSequential(N);
-await engine('sequential', N, 1);
-await baselineFanout(N, CONCURRENCY);
-await engine('fanout', N, CONCURRENCY);
+const WARMUP = Number(process.env.WARMUP ?? 3);
+const REPEAT = Number(process.env.REPEAT ?? 3);
 
-const bSeq = await baselineSequential(N);
-const eSeq = await engine('sequential', N, 1);
-const bFan = await baselineFanout(N, CONCURRENCY);
-const eFan = await engine('fanout', N, CONCURRENCY);
+/** Median of REPEAT measured runs after WARMUP discarded ones (V8 needs a few full runs to tier up). */
+async function measure<T extends { ms: number }>(fn: () => Promise<T>): Promise<T> {
+  for (let i = 0; i < WARMUP; i++) await fn();
+  const runs: T[] = [];
+  for (let i = 0; i < REPEAT; i++) runs.push(await fn());
+  runs.sort((a, b) => a.ms - b.ms);
+  return runs[Math.floor(runs.length / 2)];
+}
+const timed = (f: () => Promise<number>) => async () => ({ ms: await f() });
+
+const rows: string[][] = [];
+const bSeq = (await measure(timed(() => baselineSequential(N)))).ms;
+const eSeq = await measure(() => engine('sequential', N, 1));
+const bFan = (await measure(timed(() => baselineFanout(N, CONCURRENCY)))).ms;
+const eFan = await measure(() => engine('fanout', N, CONCURRENCY));
 invoker = viaBus;
-await baselineSequential(N);
-const bBus = await baselineSequential(N);
-const eBus = await engine('sequential', N, 1);
+const bBus = (await measure(timed(() => baselineSequential(N)))).ms;
+const eBus = await measure(() => engine('sequential', N, 1));
 invoker = direct;
 await runtime.close();
 await bus.close();
@@ -130,10 +136,10 @@ rows.push(['baseline: in-memory loop, sequential', String(N), '-', fmt(bSeq), '-
 rows.push(['engine, SQLite checkpoints, sequential', String(N), String(eSeq.writes), fmt(eSeq.ms), fmt(eSeq.cpuMs), fmt((N / eSeq.ms) * 1000, 0), fmt(eSeq.ms / bSeq)]);
 rows.push([`baseline: in-memory pool, fan-out ×${CONCURRENCY}`, String(N), '-', fmt(bFan), '-', fmt((N / bFan) * 1000, 0), '1']);
 rows.push([`engine, SQLite checkpoints, fan-out ×${CONCURRENCY}`, String(N), String(eFan.writes), fmt(eFan.ms), fmt(eFan.cpuMs), fmt((N / eFan.ms) * 1000, 0), fmt(eFan.ms / bFan)]);
-
 rows.push(['baseline: loop of runtime.call over the bus, sequential', String(N), '-', fmt(bBus), '-', fmt((N / bBus) * 1000, 0), '1']);
 rows.push(['engine via runtime + bus, SQLite checkpoints, sequential', String(N), String(eBus.writes), fmt(eBus.ms), fmt(eBus.cpuMs), fmt((N / eBus.ms) * 1000, 0), fmt(eBus.ms / bBus)]);
 
+console.log(`median of ${REPEAT} runs after ${WARMUP} warm-up runs each`);
 console.log(`load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} (2 cores shared with other jobs)`);
 console.log('| run | steps | commits | wall time (ms) | CPU time (ms) | steps/s | × slower than baseline |');
 console.log('|---|---:|---:|---:|---:|---:|---:|');
