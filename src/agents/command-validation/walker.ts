@@ -10,7 +10,7 @@ import { operators, parseShell } from './parser.js';
 import { forkState, type ShellState } from './state.js';
 import { resolveSingle, resolveWord, type ResolvedWord, type WordHooks } from './words.js';
 import { applyEffects } from './effects.js';
-import { contentSource } from './roles.js';
+import { contentSource, runsStdin } from './roles.js';
 import { unwrap } from './unwrap.js';
 
 export type RedirKind = 'write' | 'append' | 'read' | 'readwrite' | 'dup' | 'heredoc' | 'herestring';
@@ -22,8 +22,10 @@ export interface RedirRecord {
   /** `&>`/`&>>`: both stdout and stderr. */
   all?: boolean;
   target: ResolvedWord | null;
-  /** Here-document body text. */
+  /** Here-document body as written (an inner script when a shell reads it). */
   body?: string;
+  /** Here-document body with its expansions resolved (substitutions in it run in the outer shell). */
+  bodyWord?: ResolvedWord;
 }
 
 export interface PipeInfo {
@@ -90,6 +92,15 @@ export class Walker {
     const e = endOf(node);
     if (s < 0 || e < s) return '';
     return this.src.subarray(s, e).toString('utf8');
+  }
+
+  /** The parser's last literal of a here-document ends after the closing delimiter; cut it there. */
+  private heredocSource(word: A.Word): string {
+    const last = word.Parts[word.Parts.length - 1];
+    const start = posOf(word);
+    if (start < 0) return '';
+    const end = last?.type === 'Lit' ? (last as A.Lit).ValuePos + Buffer.byteLength((last as A.Lit).Value, 'utf8') : endOf(word);
+    return this.src.subarray(start, end).toString('utf8');
   }
 
   walkFile(file: A.File, state: ShellState): void {
@@ -310,7 +321,7 @@ export class Walker {
       else kind = 'dup';
       const rec: RedirRecord = { kind, target, all };
       if (fd !== undefined) rec.fd = fd;
-      if (r.Hdoc) rec.body = resolveSingle(r.Hdoc, h).text;
+      if (r.Hdoc) { rec.bodyWord = resolveSingle(r.Hdoc, h); rec.body = this.heredocSource(r.Hdoc); }
       return rec;
     });
   }
@@ -360,6 +371,11 @@ function innerScript(rec: CmdRecord): { text: string; sameShell: boolean } | und
     const rest = core.slice(1);
     if (rest.length && rest.every((w) => w.known)) return { text: rest.map((w) => w.text).join(' '), sameShell: true };
     return undefined;
+  }
+  // `bash <<'EOF' … EOF` and `sh <<< "…"`: the here-document is the script
+  if (SHELLS.has(name) && runsStdin({ wrappers: [], wrapperWords: [], core, words: core.map((w) => w.text), name })) {
+    const doc = rec.redirs.find((r) => (r.kind === 'heredoc' && r.body !== undefined) || (r.kind === 'herestring' && r.target?.known));
+    if (doc) return { text: doc.kind === 'heredoc' ? doc.body! : doc.target!.text, sameShell: false };
   }
   if (SHELLS.has(name) || name === 'su') {
     for (let i = 1; i < core.length; i++) {

@@ -55,8 +55,9 @@ export function substitutionCodeRule(rec: CmdRecord): Finding[] {
   if (src) out.push(block(`${u.name} runs ${src} as code`));
   if (runsStdin(u) || u.name === 'source' || u.name === '.') {
     for (const r of rec.redirs) {
-      if ((r.kind === 'read' || r.kind === 'herestring') && r.target) {
-        const s = substSource([r.target]);
+      const input = r.kind === 'heredoc' ? r.bodyWord : r.kind === 'read' || r.kind === 'herestring' ? r.target : null;
+      if (input) {
+        const s = substSource([input]);
         if (s) { out.push(block(`${u.name} reads ${s} as code`)); break; }
       }
     }
