@@ -210,7 +210,7 @@ export interface Substituted {
 export function substitute(text: string, ctx: ExprContext): Substituted {
   const secrets: string[] = [];
   const unresolved: string[] = [];
-  const out = text.replace(/\$\{\{\s*([\s\S]*?)\s*\}\}/g, (whole, expr: string) => {
+  const replace = (whole: string, expr: string): string => {
     const secret = /^secrets\.([A-Za-z_][\w]*)$/.exec(expr);
     if (secret) { secrets.push(`secrets.${secret[1]}`); return `$${secret[1]}`; }
     if (/^github\.token$/.test(expr)) { secrets.push('github.token'); return '$GITHUB_TOKEN'; }
@@ -223,6 +223,16 @@ export function substitute(text: string, ctx: ExprContext): Substituted {
       return whole;
     }
     return String(v);
-  });
+  };
+  // A linear scan (not a lazy regex): unterminated `${{` runs must not cost quadratic time.
+  let out = '';
+  let pos = 0;
+  for (;;) {
+    const open = text.indexOf('${{', pos);
+    const close = open < 0 ? -1 : text.indexOf('}}', open + 3);
+    if (open < 0 || close < 0) { out += text.slice(pos); break; }
+    out += text.slice(pos, open) + replace(text.slice(open, close + 2), text.slice(open + 3, close).trim());
+    pos = close + 2;
+  }
   return { text: out, secrets, unresolved };
 }

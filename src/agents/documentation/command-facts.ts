@@ -347,7 +347,9 @@ export function platformOfText(text: string): Platform | undefined {
 }
 
 /** Placeholders a person must fill in before the command can run. */
-export function findPlaceholders(command: string): string[] {
+export function findPlaceholders(fullCommand: string): string[] {
+  // Bounded: the patterns below are cheap on ordinary commands, not on megabytes of brackets.
+  const command = fullCommand.length > 4096 ? fullCommand.slice(0, 4096) : fullCommand;
   const found = new Set<string>();
   const add = (s: string) => found.add(s);
   // <your-token>, <path to file>: not redirections (`< file`), not heredocs (`<<EOF`).

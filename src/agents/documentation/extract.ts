@@ -64,7 +64,14 @@ export function extractDocs(fs: RepoFs): DocsExtraction {
       warnings.push(`${doc.path} could not be parsed as ${format}: ${(e as Error).message}`);
       continue;
     }
-    const found = candidatesFromBlocks(blocks, { path: doc.path, kind: doc.kind, format }, fs, identity);
+    let found: CandidateStep[];
+    try {
+      found = candidatesFromBlocks(blocks, { path: doc.path, kind: doc.kind, format }, fs, identity);
+    } catch (e) {
+      // A bug on one odd document must not cost the others.
+      warnings.push(`${doc.path}: commands could not be extracted (${(e as Error).message})`);
+      continue;
+    }
     if (found.length > MAX_COMMANDS_PER_DOC) {
       warnings.push(`${doc.path} has more than ${MAX_COMMANDS_PER_DOC} commands; only the first ${MAX_COMMANDS_PER_DOC} were kept`);
       found.length = MAX_COMMANDS_PER_DOC;

@@ -38,7 +38,8 @@ export function markdownBlocks(text: string): DocBlock[] {
     let bytes = 0;
     let fence: string | undefined;
     for (let i = 0; i < lines.length; i++) {
-      if (bytes > REMARK_BYTES && !fence) { cutLine = i; break; }
+      // Outside a fence if possible; inside one only when a giant block would take remark too far.
+      if ((bytes > REMARK_BYTES && !fence) || bytes > 2 * REMARK_BYTES) { cutLine = i; break; }
       bytes += lines[i].length + 1;
       const m = FENCE_OPEN.exec(lines[i]);
       if (fence) { if (lines[i].trim().startsWith(fence) && lines[i].trim().replace(/[`~]/g, '') === '') fence = undefined; }
