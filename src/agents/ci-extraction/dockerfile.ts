@@ -138,7 +138,7 @@ export function extractDockerfiles(fs: RepoFs): CiFindings {
             if (!k || v === undefined) continue;
             const val = v.replace(/^["']|["']$/g, '');
             // Container paths (PATH, HOME, venvs under /opt) would mislead a run on the host.
-            if (/^(PATH|HOME|LD_LIBRARY_PATH|PYTHONPATH|VIRTUAL_ENV|JAVA_HOME|GOPATH|CARGO_HOME|RUSTUP_HOME|NVM_DIR)$/.test(k) || val.includes('/')) continue;
+            if (/^(PATH|HOME|LD_LIBRARY_PATH|PYTHONPATH|VIRTUAL_ENV|JAVA_HOME|GOPATH|CARGO_HOME|RUSTUP_HOME|NVM_DIR)$/.test(k) || val.includes('/') || val.includes('$')) continue;
             env[k] = val;
           }
           return;

@@ -17,7 +17,8 @@ function variables(node: YNode | undefined): Record<string, string> {
   if (node?.kind !== 'map') return out;
   for (const e of node.entries) {
     const v = str(e.value) ?? str(get(e.value, 'value'));
-    if (v !== undefined) out[e.key] = v;
+    // GitLab expands `$CI_…` and other variables; only literal values travel with a step.
+    if (v !== undefined && !v.includes('$')) out[e.key] = v;
   }
   return out;
 }
