@@ -431,6 +431,15 @@ describe('other hosted CI', () => {
     ]);
   });
 
+  it('Travis: phases from the first Linux entry of jobs.include when the top level has none', () => {
+    const fs = fixtureRepo({
+      '.travis.yml': 'language: node_js\njobs:\n  include:\n    - os: osx\n      script: npm run test:mac\n    - node_js: "20"\n      install: npm ci\n      script: npm test\n    - stage: deploy\n      script: npm publish\n',
+    });
+    const { candidates, toolchains } = extractCi(fs);
+    expect(candidates.map((c) => [c.command, c.stage, c.source.line])).toEqual([['npm ci', 'install', 7], ['npm test', 'test', 8]]);
+    expect(toolchains.map((t) => [t.language, t.version])).toEqual([['node', '20']]);
+  });
+
   it('CircleCI: run steps (string and map forms), primary image toolchain, secondary images as services', () => {
     const fs = fixtureRepo({
       '.circleci/config.yml': dedent(`

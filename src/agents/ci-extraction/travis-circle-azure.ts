@@ -7,7 +7,7 @@ import type { RepoFs } from '../../repo/repo-fs.js';
 import type { Platform, Stage } from '../../protocol/plan.js';
 import { isReleaseCommand } from '../documentation/command-facts.js';
 import { candidate, CI_CONFIDENCE, cleanScript, decideStage, emptyFindings, isInformational, isReleaseName, normaliseDir, platformOfLabel, type CiFindings } from './common.js';
-import { get, loadYamlFile, str, strList, strRecord, type YNode } from './yaml-tree.js';
+import { get, loadYamlFile, str, strList, strRecord, type YMap, type YNode } from './yaml-tree.js';
 import { serviceOfImage, toolchainOfImage } from './images.js';
 import { chooseMatrixEntry } from './matrix.js';
 
@@ -16,11 +16,28 @@ const TRAVIS_LANG: Record<string, string> = {
 };
 const TRAVIS_PHASES: [string, Stage][] = [['before_install', 'install'], ['install', 'install'], ['before_script', 'build'], ['script', 'test']];
 
+/**
+ * Travis jobs listed under `jobs.include` / `matrix.include`: the first Linux entry that is not a
+ * deploy stage, its keys laid over the top-level ones.
+ */
+function travisEffective(root: YMap): YMap {
+  const include = get(get(root, 'jobs'), 'include') ?? get(get(root, 'matrix'), 'include');
+  if (include?.kind !== 'seq') return root;
+  const pick = include.items.find((it) => it.kind === 'map'
+    && !/deploy|release|publish/i.test(str(get(it, 'stage')) ?? '')
+    && !['windows', 'osx'].includes((str(get(it, 'os')) ?? 'linux').toLowerCase()));
+  if (pick?.kind !== 'map') return root;
+  const entries = [...pick.entries];
+  for (const e of root.entries) if (!entries.some((x) => x.key === e.key)) entries.push(e);
+  return { ...root, entries };
+}
+
 export function extractTravis(fs: RepoFs): CiFindings {
   const out = emptyFindings();
   const file = '.travis.yml';
-  const root = loadYamlFile(fs, file, out.warnings);
-  if (root?.kind !== 'map') return out;
+  const top = loadYamlFile(fs, file, out.warnings);
+  if (top?.kind !== 'map') return out;
+  const root = travisEffective(top);
   const os = strList(get(root, 'os')).map((s) => s.value);
   if (os.length && os.every((o) => platformOfLabel(o) === 'windows' || platformOfLabel(o) === 'macos')) return out;
   for (const [key, language] of Object.entries(TRAVIS_LANG)) {
