@@ -139,6 +139,11 @@ describe('prerequisites', () => {
     expect(s.prerequisites).toContainEqual(expect.objectContaining({ kind: 'credentials', name: '.env', satisfied: false }));
     expect(s.prerequisites).toContainEqual(expect.objectContaining({ kind: 'service', name: 'postgres', source: expect.objectContaining({ kind: 'docs', file: 'README.md' }) }));
   });
+  it('network during tests from a declared pytest marker', async () => {
+    const p = await plan('python-setuptools');
+    expect(p.prerequisites).toContainEqual(expect.objectContaining({ kind: 'network', detail: expect.stringContaining('"network" test marker'), source: expect.objectContaining({ file: 'pyproject.toml' }) }));
+    expect((await plan('python-uv')).prerequisites!.some((x) => x.kind === 'network')).toBe(false);
+  });
   it('browsers for Playwright/Puppeteer dependencies', async () => {
     expect((await plan('node-pnpm')).prerequisites).toContainEqual(expect.objectContaining({ kind: 'browser' }));
   });

@@ -190,6 +190,16 @@ export async function detectPrerequisites(input: PrerequisiteInput): Promise<{ p
     }
   }
 
+  // Test suites that declare network-dependent tests (pytest markers such as `network`, `online`).
+  for (const f of ['pyproject.toml', 'pytest.ini', 'setup.cfg', 'tox.ini']) {
+    const text = input.fs.readText(f, 256 * 1024);
+    const m = text && /^\s*["']?(network|online|internet|requires_network|needs_network|integration_network)\b[^\n]*$/im.exec(text.slice(Math.max(0, text.search(/markers\s*=/)), text.search(/markers\s*=/) >= 0 ? undefined : 0));
+    if (m) {
+      add({ kind: 'network', name: 'network during tests', detail: `${f} declares a "${m[1]}" test marker`, source: { kind: 'manifest', file: f, line: text.slice(0, text.indexOf(m[0])).split('\n').length + (m[0].startsWith('\n') ? 1 : 0) } });
+      break;
+    }
+  }
+
   // Git submodules.
   const gm = input.fs.readText('.gitmodules', 64 * 1024);
   if (gm !== undefined) {
