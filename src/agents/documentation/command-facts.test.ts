@@ -14,6 +14,7 @@ describe('command facts', () => {
       ['go test ./...', 'test'], ['cargo test --all', 'test'], ['mvn verify', 'test'], ['./gradlew check', 'test'], ['make check', 'test'], ['ctest --output-on-failure', 'test'],
       ['bundle exec rspec', 'test'], ['vendor/bin/phpunit', 'test'], ['dotnet test', 'test'], ['npx jest --coverage', 'test'], ['uv run --group dev tox run', 'test'],
       ['poetry run pytest', 'test'], ['timeout 600 make test', 'test'], ['xvfb-run -a npm test', 'test'],
+      ['pnpm vitest --coverage', 'test'], ['yarn jest --ci', 'test'], ['pnpm exec mocha', 'test'], ['yarn tsc -p .', 'build'], ['pnpm eslint .', 'test'],
       ['npm start', 'run'], ['flask --app hello run', 'run'], ['docker run --rm app', 'run'], ['cargo run -- --help', 'run'], ['python app.py', 'run'],
       ['echo hello', undefined], ['cd src', undefined],
     ];

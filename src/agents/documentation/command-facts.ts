@@ -115,6 +115,9 @@ export function stageOfCommand(part: string): Stage | undefined {
   if (/^(npm|pnpm|yarn|bun|cnpm)$/.test(cmd)) {
     const sub = a1 === 'run' || a1 === 'run-script' ? a2 : a1;
     if (a1 === '' && cmd === 'yarn') return 'install';
+    // `pnpm vitest --coverage`, `yarn jest`, `npm exec mocha`: the tool named decides the stage.
+    const toolAt = a1 === 'exec' || a1 === 'dlx' || a1 === 'x' ? 2 : 1;
+    if (/^(jest|vitest|mocha|ava|tsc|eslint|prettier|webpack|rollup|esbuild|tsup)$/.test(w[toolAt] ?? '')) return stageOfCommand(w.slice(toolAt).join(' '));
     if (/^(install|i|ci|add|isntall|bootstrap|rebuild)$/.test(a1) || (cmd === 'yarn' && a1.startsWith('--'))) return 'install';
     if (/^(test|tests|t|tst)$/.test(a1) || /^(test|tests|spec|e2e|coverage|cover|check|ci|verify)([:_-].*)?$/.test(sub) || /^test[:_-]/.test(sub)) return 'test';
     if (/^(lint|format|typecheck|type-check|tsc|prettier|eslint)([:_-].*)?$/.test(sub)) return 'test';
