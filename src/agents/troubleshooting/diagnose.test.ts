@@ -32,6 +32,15 @@ describe('diagnose', () => {
     expect(diagnose(out, ctx('make deps')).findings[0].fixes).toEqual([]);
   });
 
+  it('re-resolves without the lockfile when a locked tarball is missing from the registry', () => {
+    const out = "npm error code E404\nnpm error 404 Not Found - GET https://registry.npmjs.org/top-sites/-/top-sites-1.1.225.tgz\nnpm error 404  'top-sites@https://registry.npmjs.org/top-sites/-/top-sites-1.1.225.tgz' is not in this registry.";
+    const f = diagnose(out, ctx('npm ci')).findings[0];
+    expect(f.patternId).toBe('npm.locked-version-missing');
+    expect(f.explanation).toContain('top-sites-1.1.225');
+    expect(f.fixes[0]).toMatchObject({ command: 'npm install --no-package-lock --no-audit --no-fund', mode: 'replace' });
+    expect(diagnose('npm error 404 Not Found - GET https://registry.npmjs.org/nope - Not found', ctx('npm install nope')).findings[0].patternId).toBe('npm.e404');
+  });
+
   it('maps a missing C header to its Debian -dev package as a system fix', () => {
     const out = 'In file included from psycopg/psycopgmodule.c:28:\n./psycopg/psycopg.h:36:10: fatal error: libpq-fe.h: No such file or directory';
     const f = diagnose(out, ctx('pip install psycopg2')).findings.find((x) => x.patternId === 'gcc.missing-header')!;
