@@ -4,7 +4,7 @@
  * plain BullMQ jobs doing the same work (same sleep, same PostgreSQL writes) on the same Redis in
  * the same run.
  *
- *   npx tsx bench/distributed.bench.ts [runs=32] [stepsPerRun=3] [stepMs=300] [concurrency=4]
+ *   npx tsx bench/distributed.bench.ts [runs=32] [stepsPerRun=3] [stepMs=1000] [concurrency=4]
  *
  * Needs PostgreSQL and Redis (NOVA_TEST_DATABASE_URL / NOVA_TEST_REDIS_URL, defaults on loopback).
  */
@@ -20,7 +20,7 @@ import { StepEffects } from '../src/workflow/bullmq/step-effects.js';
 import { createEffectTable } from '../test/distributed/effect-agent.js';
 import { startWorker, workerEnv, type WorkerProc } from '../test/distributed/worker-procs.js';
 
-const [runs, stepsPerRun, stepMs, concurrency] = [32, 3, 300, 4].map((d, i) => Number(process.argv[2 + i] ?? d));
+const [runs, stepsPerRun, stepMs, concurrency] = [32, 3, 1000, 4].map((d, i) => Number(process.argv[2 + i] ?? d));
 const totalSteps = runs * stepsPerRun;
 
 const definition = parseDefinition({
@@ -41,7 +41,11 @@ async function novaRound(store: Store, schema: string, home: string, workers: nu
   const executor = new BullMQWorkflowExecutor({ store, connection: redis, prefix, pollMs: 20 });
   const t0 = performance.now();
   const ids = await Promise.all(Array.from({ length: runs }, (_, i) => executor.start(definition, { i })));
-  const outcomes = await Promise.all(ids.map((id) => executor.wait(id, { timeoutMs: 300_000 })));
+  const startMs = performance.now() - t0;
+  const outcomes = await Promise.all(ids.map((id) => executor.wait(id, { timeoutMs: 120_000 }))).catch((e: unknown) => {
+    for (const p of procs) console.error(p.stderr.slice(-30).join('\n'));
+    throw e;
+  });
   const ms = performance.now() - t0;
   const failed = outcomes.filter((o) => o.status !== 'succeeded');
   if (failed.length) throw new Error(`${failed.length} runs did not succeed: ${JSON.stringify(failed[0].error)}`);
@@ -50,7 +54,7 @@ async function novaRound(store: Store, schema: string, home: string, workers: nu
   const stops = await Promise.all(procs.map((p) => p.stopped));
   await Promise.all(procs.map((p) => p.exited));
   const cpuMs = stops.reduce((a, s, i) => a + (s?.cpuMs ?? 0) - procs[i].readyCpuMs, 0);
-  console.error(`  ${workers} worker(s): steps per worker ${stops.map((s) => s?.processed).join('/')}, worker CPU after ready ${cpuMs} ms = ${(cpuMs / totalSteps).toFixed(1)} ms/step`);
+  console.error(`  ${workers} worker(s): starting ${runs} runs took ${startMs.toFixed(0)} ms; steps per worker ${stops.map((s) => s?.processed).join('/')}, worker CPU after ready ${cpuMs} ms = ${(cpuMs / totalSteps).toFixed(1)} ms/step`);
   await cleanRedis(redis, prefix);
   await redis.quit();
   return { label: `nova workflow, ${workers} worker process${workers > 1 ? 'es' : ''}`, workers, ms, stepsPerSec: totalSteps / (ms / 1000) };

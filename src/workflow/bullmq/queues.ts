@@ -40,14 +40,20 @@ export const stepJobId = (d: { runId: string; stepKey: string; attempt: number }
 export const retryJobId = (runId: string, stepKey: string, attempt: number) => safe(`${runId}|${stepKey}|retry${attempt}`);
 export const joinJobId = (runId: string, version: number) => safe(`${runId}|join|v${version}`);
 
+/** Backoff of job-level retries: 250 ms doubling, capped at 15 s (BullMQ's own exponential has no cap). */
+export const INFRA_BACKOFF = 'nova-capped';
+export function infraBackoffMs(attemptsMade: number): number {
+  return Math.min(250 * 2 ** Math.max(0, attemptsMade - 1), 15_000);
+}
+
 /**
  * Job-level retries are for infrastructure trouble only (PostgreSQL unreachable while recording
  * the outcome, …): the step's own retry policy is applied by the workflow machine, which turns a
  * failed attempt into a delayed `retry` job with the step's backoff.
  */
 export const JOB_OPTIONS: JobsOptions = {
-  attempts: 12,
-  backoff: { type: 'exponential', delay: 250 },
+  attempts: 20,
+  backoff: { type: INFRA_BACKOFF },
   removeOnComplete: { age: 3600, count: 20_000 },
   removeOnFail: { age: 7 * 24 * 3600 },
 };

@@ -24,7 +24,7 @@ import type { WorkflowEvent } from '../../protocol/workflow.js';
 import type { TenantQuotas } from '../../quota/tenant-quotas.js';
 import { toStepError } from '../machine.js';
 import { WORKFLOW_ENGINE_ID } from '../invoker.js';
-import { CONTROL_QUEUE, capabilityQueue, type ControlJobData, type StepJobData } from './queues.js';
+import { CONTROL_QUEUE, capabilityQueue, infraBackoffMs, type ControlJobData, type StepJobData } from './queues.js';
 import { DISTRIBUTED_OWNER, RunCoordinator } from './run-coordinator.js';
 import { DEFAULT_RUN_LEASE_MS } from './bullmq-executor.js';
 import { StepEffects } from './step-effects.js';
@@ -94,6 +94,7 @@ export class WorkflowWorker {
       lockDuration, stalledInterval: Math.max(500, Math.floor(lockDuration / 2)),
       // A job is stalled when its worker died; that is an expected event here, not a poison job.
       maxStalledCount: 20,
+      settings: { backoffStrategy: (attemptsMade: number) => infraBackoffMs(attemptsMade) },
     };
     for (const cap of capabilities) {
       this.workers.push(new Worker<StepJobData>(capabilityQueue(cap), (job, token) => this.processStep(job, token), common));
@@ -117,27 +118,32 @@ export class WorkflowWorker {
 
   private async processStep(job: Job<StepJobData>, token?: string): Promise<Record<string, unknown>> {
     const d = job.data;
-    const state = await this.coordinator.loadState(d.runId).catch((e: unknown) => {
-      if (e instanceof NovaError && e.code === 'NOT_FOUND') return undefined;
-      throw e;
-    });
+    const key = `${d.runId}:${d.stepKey}`;
+    // Independent reads in parallel: each round trip is latency on every step's critical path.
+    const [state, rate, recorded] = await Promise.all([
+      this.coordinator.loadState(d.runId).catch((e: unknown) => {
+        if (e instanceof NovaError && e.code === 'NOT_FOUND') return undefined;
+        throw e;
+      }),
+      this.o.quotas?.takeStep(d.tenant),
+      this.effects.get<Record<string, unknown>>(key),
+    ]);
     const rec = state?.steps.get(d.stepKey);
     if (!state || !rec || state.run.status !== 'running' || rec.status !== 'running' || rec.attempt !== d.attempt) {
       return { skipped: 'this attempt is no longer current (finished, cancelled or superseded)' };
     }
-    if (this.o.quotas) {
-      const r = await this.o.quotas.takeStep(d.tenant);
+    if (this.o.quotas && rate && recorded === undefined) {
+      const r = rate;
       if (!r.granted) {
         // Over the tenant's step rate: park the job instead of holding a worker slot.
         await job.moveToDelayed(Date.now() + r.waitMs, token);
         throw new DelayedError();
       }
-      await this.o.quotas.renewRun(d.tenant, d.runId, DEFAULT_RUN_LEASE_MS).catch(() => {});
+      this.renewRunLease(d.tenant, d.runId);
     }
     const step = state.index.steps.get(rec.stepId);
     const idempotent = step?.type === 'task' && step.idempotent === true;
-    const key = `${d.runId}:${d.stepKey}`;
-    const outcome = await this.execute(job, d, key, rec.stepId, idempotent);
+    const outcome: Outcome = recorded !== undefined ? { ok: true, output: recorded } : await this.execute(job, d, key, rec.stepId, idempotent);
     const { transition } = await this.coordinator.advance(d.runId, (m) => (outcome.ok ? m.stepSucceeded(d.stepKey, d.attempt, outcome.output) : m.stepFailed(d.stepKey, d.attempt, outcome.error)), state);
     // Already recorded by an earlier delivery that may have died before enqueueing what followed.
     if (!transition) await this.coordinator.reconcile(d.runId);
@@ -145,9 +151,19 @@ export class WorkflowWorker {
     return { ok: outcome.ok };
   }
 
+  private readonly renewedAt = new Map<string, number>();
+
+  /** Keep the run's quota slot leased while its steps run; at most once per tenth of the lease per run. */
+  private renewRunLease(tenant: string, runId: string): void {
+    const now = Date.now();
+    if (now - (this.renewedAt.get(runId) ?? 0) < DEFAULT_RUN_LEASE_MS / 10) return;
+    this.renewedAt.set(runId, now);
+    if (this.renewedAt.size > 10_000) this.renewedAt.clear();
+    this.o.quotas?.renewRun(tenant, runId, DEFAULT_RUN_LEASE_MS).catch(() => {});
+  }
+
+  /** Run a step whose result is not recorded yet, and record it. */
   private async execute(job: Job<StepJobData>, d: StepJobData, key: string, stepId: string, idempotent: boolean): Promise<Outcome> {
-    const recorded = await this.effects.get<Record<string, unknown>>(key);
-    if (recorded !== undefined) return { ok: true, output: recorded };
     // Marks "this attempt's effect may have started"; survives this worker's death.
     const marker = `${this.prefix}:started:${job.id}`;
     const first = (await this.o.connection.set(marker, this.name, 'EX', 7 * 24 * 3600, 'NX')) === 'OK';
