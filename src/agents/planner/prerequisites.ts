@@ -213,7 +213,8 @@ export async function detectPrerequisites(input: PrerequisiteInput): Promise<{ p
 
   // Credentials: placeholders in commands, CI secrets, and env templates.
   for (const s of input.steps) {
-    for (const n of s.needsInput ?? []) add({ kind: 'credentials', name: n, detail: `needed by \`${s.command}\``, satisfied: false, source: s.source });
+    const shown = s.command.split('\n')[0].slice(0, 80) + (s.command.length > 80 || s.command.includes('\n') ? '…' : '');
+    for (const n of s.needsInput ?? []) add({ kind: 'credentials', name: n, detail: `needed by \`${shown}\``, satisfied: false, source: s.source });
     for (const [k, v] of Object.entries(s.env ?? {})) {
       const m = /\$\{\{\s*secrets\.([A-Za-z0-9_]+)\s*\}\}/.exec(v);
       if (m) add({ kind: 'credentials', name: m[1], detail: `CI passes secret ${m[1]} as ${k}`, satisfied: false, source: s.source });

@@ -35,8 +35,8 @@ function stepRows(steps: PlanStep[]): string[][] {
 function notes(steps: PlanStep[]): string[] {
   const out: string[] = [];
   steps.forEach((s, i) => {
-    const bits = [...s.reasons];
-    if (s.suggestion) bits.push(`suggest: ${s.suggestion}`);
+    const bits = s.reasons.map((r) => clip(r, 160));
+    if (s.suggestion) bits.push(`suggest: ${clip(s.suggestion, 120)}`);
     if (s.needsInput?.length) bits.push(`needs input: ${s.needsInput.join(', ')}`);
     if (bits.length) out.push(`  ${i + 1}. ${clip(s.command, 50)} — ${bits.join('; ')}`);
   });
@@ -61,12 +61,12 @@ export function renderPlan(plan: Plan): string {
     lines.push('', 'Prerequisites:');
     for (const p of plan.prerequisites) {
       const mark = p.satisfied === true ? 'ok ' : p.satisfied === false ? 'MISSING' : '?  ';
-      lines.push(`  [${mark}] ${p.kind}: ${p.name}${p.detail ? ` — ${p.detail}` : ''}`);
+      lines.push(`  [${mark}] ${p.kind}: ${p.name}${p.detail ? ` — ${clip(p.detail, 140)}` : ''}`);
     }
   }
   if (plan.warnings.length) {
     lines.push('', 'Warnings:');
-    for (const w of plan.warnings) lines.push(`  - ${w}`);
+    for (const w of plan.warnings) lines.push(`  - ${clip(w, 240)}`);
   }
   return lines.join('\n');
 }
