@@ -54,5 +54,6 @@ describe('report', () => {
     expect(text).toMatch(/✓ install\s+npm ci\s+3\.0 s\s+2 attempts/);
     expect(text).toMatch(/✗ test\s+npm test .*2 failed, 5 passed \(jest\)/);
     expect(text).toContain('rerun with --allow-system');
+    expect(text).toContain('• [test-failure] step 3 (npm test): The tests ran, and some failed');
   });
 });

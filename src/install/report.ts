@@ -55,7 +55,9 @@ export function renderReport(result: InstallResult, plan?: Plan): string {
   if (result.diagnosis.length) {
     lines.push('', 'Diagnosis:');
     for (const d of result.diagnosis) {
-      lines.push(`  • [${d.category}] ${d.explanation}`);
+      // Several steps may fail in one run: say which one each finding is about.
+      const about = d.step !== undefined && result.steps[d.step] ? `step ${d.step + 1} (${result.steps[d.step].command}): ` : '';
+      lines.push(`  • [${d.category}] ${about}${d.explanation}`);
       if (d.evidence) lines.push(`      evidence: ${d.evidence}`);
       for (const f of d.fixes.filter((x) => x.applied)) lines.push(`      fix tried: ${f.command} → ${f.worked ? 'worked' : 'did not work'}`);
     }

@@ -73,6 +73,11 @@ export function nova(args: string[], o: { home: string; timeoutMs?: number; env?
   });
 }
 
+/** What to show when a run ended unexpectedly: its progress lines and its result (with diagnosis). */
+export function explain(r: NovaRun): string {
+  return `exit ${r.code}\n--- stderr\n${r.stderr.slice(-4000)}\n--- stdout\n${r.stdout.slice(-6000)}`;
+}
+
 /** The `--json` output, parsed strictly by the contract schema. */
 export function installResult(r: NovaRun): InstallResult {
   let value: unknown;

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InstallResult } from '../../src/protocol/run.js';
-import { installResult, nodeProject, nova, novaHome, processCount, processesMentioning, treeDigest, type NovaRun } from './fixtures.js';
+import { explain, installResult, nodeProject, nova, novaHome, processCount, processesMentioning, treeDigest, type NovaRun } from './fixtures.js';
 
 const token = randomBytes(6).toString('hex');
 const home = novaHome();
@@ -86,7 +86,7 @@ afterAll(() => {
 
 describe('hostile steps in a repository (bwrap)', () => {
   it('the run fails (exit 1) and reports every hostile step', () => {
-    expect(run.code, run.stderr).toBe(1);
+    expect(run.code, explain(run)).toBe(1);
     expect(out.status).toBe('failed');
     expect(out.steps[0]).toMatchObject({ stage: 'install', status: 'success' });
   });

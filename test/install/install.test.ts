@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DEPS, DEPS_TEST, installResult, json, nodeProject, nova, novaHome, treeDigest } from './fixtures.js';
+import { DEPS, DEPS_TEST, explain, installResult, json, nodeProject, nova, novaHome, treeDigest } from './fixtures.js';
 
 const home = novaHome();
 const cleanups: (() => void)[] = process.env.E2E_KEEP ? [] : [home.cleanup];
@@ -26,7 +26,7 @@ describe('nova install (bwrap, real npm registry)', () => {
     const before = treeDigest(p.root);
     const r = await nova(['install', p.root, '--json'], { home: home.path });
     const out = installResult(r);
-    expect(r.code, r.stderr).toBe(0);
+    expect(r.code, explain(r)).toBe(0);
     expect(out.status).toBe('success');
     expect(out.sandbox).toBe('bwrap');
     expect(out.steps.map((s) => [s.stage, s.command, s.status, s.attempts])).toEqual([
@@ -60,7 +60,7 @@ test('a wrong expectation', () => assert.strictEqual(leftPad('ab', 4), 'ab'));
     });
     const r = await nova(['install', p.root, '--json'], { home: home.path });
     const out = installResult(r);
-    expect(r.code, r.stderr).toBe(1);
+    expect(r.code, explain(r)).toBe(1);
     expect(out.status).toBe('failed');
     expect(out.steps[0]).toMatchObject({ stage: 'install', status: 'success' });
     const t = out.steps[1];
@@ -85,7 +85,7 @@ test('a wrong expectation', () => assert.strictEqual(leftPad('ab', 4), 'ab'));
     const p = project({ name: 'stale-lock', dependencies: { 'is-number': DEPS['is-number'], ms: DEPS.ms }, scripts: { test: 'node --test test/' }, files: { 'package-lock.json': json(lock), 'test/deps.test.js': DEPS_TEST } });
     const r = await nova(['install', p.root, '--json'], { home: home.path });
     const out = installResult(r);
-    expect(r.code, r.stderr).toBe(0);
+    expect(r.code, explain(r)).toBe(0);
     expect(out.status).toBe('success');
     const install = out.steps[0];
     expect(install).toMatchObject({ stage: 'install', command: 'npm ci', status: 'success', exitCode: 0, attempts: 2 });
@@ -96,7 +96,7 @@ test('a wrong expectation', () => assert.strictEqual(leftPad('ab', 4), 'ab'));
 
     // The run record holds both attempts and the fix outcome.
     const shown = await nova(['runs', 'show', out.runId, '--json'], { home: home.path });
-    expect(shown.code, shown.stderr).toBe(0);
+    expect(shown.code, explain(shown)).toBe(0);
     const run = JSON.parse(shown.stdout) as { status: string; commands: { step_index: number; attempt: number; command: string; status: string; exit_code: number | null }[] };
     expect(run.status).toBe('success');
     const first = run.commands.filter((c) => c.step_index === 0).map((c) => [c.attempt, c.command.split(' ').slice(0, 2).join(' '), c.status]);
@@ -122,7 +122,7 @@ npm test
     const p = project({ name: 'curl-pipe', dependencies: { ms: DEPS.ms }, scripts: { test: 'node -e "require(\'ms\')"' }, files: { 'README.md': readme } });
     const r = await nova(['install', p.root, '--json'], { home: home.path });
     const out = installResult(r);
-    expect(r.code, r.stderr).toBe(1);
+    expect(r.code, explain(r)).toBe(1);
     expect(out.status).toBe('blocked');
     const blocked = out.steps.filter((s) => s.status === 'blocked');
     expect(blocked).toHaveLength(1);
