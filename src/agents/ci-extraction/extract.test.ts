@@ -614,6 +614,17 @@ describe('tox, nox, Makefile, Dockerfile, devcontainer', () => {
     expect(find(candidates, 'make lint').confidence).toBeLessThan(find(candidates, 'make test').confidence);
   });
 
+  it('justfile recipes and Taskfile tasks with standard names', () => {
+    const fs = fixtureRepo({
+      justfile: 'set shell := ["bash", "-c"]\n\ndefault: build\n\nbuild:\n    cargo build\n\ntest filter="": build\n    cargo test {{filter}}\n\nrelease:\n    cargo publish\n',
+      'Taskfile.yml': 'version: "3"\ntasks:\n  install:\n    cmds: [go mod download]\n  lint:\n    cmds: [golangci-lint run]\n  deploy:\n    cmds: [./deploy.sh]\n',
+    });
+    const { candidates } = extractCi(fs);
+    expect(candidates.map((c) => [c.command, c.stage, c.source.line])).toEqual([
+      ['just default', 'build', 3], ['just build', 'build', 5], ['just test', 'test', 8], ['task install', 'install', 3], ['task lint', 'test', 5],
+    ]);
+  });
+
   it('Dockerfile: RUN joined over continuations, apt-get parts as system, housekeeping dropped, FROM as toolchain, cwd mapped', () => {
     const fs = fixtureRepo({
       Dockerfile: dedent(`

@@ -13,6 +13,7 @@ import { extractGitlab } from './gitlab.js';
 import { extractAzure, extractCircleci, extractTravis } from './travis-circle-azure.js';
 import { extractNox, extractTox } from './tox-nox.js';
 import { extractMakefile } from './makefile.js';
+import { extractTaskRunners } from './task-runners.js';
 import { extractDockerfiles } from './dockerfile.js';
 import { extractDevcontainer } from './devcontainer.js';
 
@@ -34,6 +35,7 @@ const READERS: [string, (fs: RepoFs) => CiFindings][] = [
   ['nox', extractNox],
   ['devcontainer', extractDevcontainer],
   ['Makefile', extractMakefile],
+  ['justfile/Taskfile', extractTaskRunners],
   ['Dockerfile', extractDockerfiles],
 ];
 
