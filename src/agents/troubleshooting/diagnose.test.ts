@@ -78,6 +78,7 @@ describe('diagnose', () => {
     ['node.heap-out-of-memory', 'npm run build', 'FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory'],
     ['node.missing-module', 'node index.js', "Error: Cannot find module 'express'\nRequire stack:"],
     ['node.command-not-found-dev-tool', 'npm test', 'sh: 1: jest: not found'],
+    ['node.command-not-found-dev-tool', 'pnpm install', 'bash: line 1: pnpm: command not found'],
     ['yarn.lockfile-frozen', 'yarn install --frozen-lockfile', 'error Your lockfile needs to be updated, but yarn was run with `--frozen-lockfile`.'],
     ['pnpm.lockfile-outdated', 'pnpm install --frozen-lockfile', 'ERR_PNPM_OUTDATED_LOCKFILE  Cannot install with "frozen-lockfile" because pnpm-lock.yaml is not up to date'],
     ['corepack.signature', 'yarn install', 'Internal Error: Cannot find matching keyid: {"signatures":[]}'],
