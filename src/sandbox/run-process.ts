@@ -4,7 +4,7 @@
  * stop is SIGTERM to every process of the command, then after a grace SIGKILL to the whole tree
  * (for bwrap, killing bwrap tears down its PID namespace). Output is streamed and capped.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess, type StdioPipe } from 'node:child_process';
 import { statfsSync } from 'node:fs';
 import type { ExecResult, SandboxLimits } from './sandbox.js';
 import type { CommandCgroup } from './cgroup.js';
@@ -32,6 +32,10 @@ export interface RunProcessOptions {
   outputCap?: number;
   /** The command runs in its own PID namespace (bwrap): when its first process ends, all do. */
   pidNamespace?: boolean;
+  /** Extra pipes after stdin/stdout/stderr (fds 3…), for hand-offs such as bwrap's info/block fds. */
+  extraPipes?: number;
+  /** Runs right after spawn (e.g. attaching slirp4netns); `note` adds a line to the output. */
+  onSpawn?: (child: ChildProcess, note: (msg: string) => void) => Promise<{ stop(): void }>;
   /** Kill the whole process group as well as the tree (plain processes, not bwrap). */
   killGroup?: boolean;
 }
@@ -50,7 +54,12 @@ export async function runProcess(o: RunProcessOptions): Promise<ExecResult> {
   const started = Date.now();
   const capture = new OutputCapture(o.outputCap ?? DEFAULT_OUTPUT_CAP, o.onOutput);
   const usage0 = o.cgroup?.usage() ?? { oomKills: 0, pidsMaxHits: 0 };
-  const child = spawn(o.file, o.args, { cwd: o.cwd, env: o.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const extra: StdioPipe[] = Array.from({ length: o.extraPipes ?? 0 }, () => 'pipe');
+  const spawned = spawn(o.file, o.args, { cwd: o.cwd, env: o.env, stdio: ['ignore', 'pipe', 'pipe', ...extra], detached: true });
+  const child = spawned as typeof spawned & { stdout: NonNullable<typeof spawned.stdout>; stderr: NonNullable<typeof spawned.stderr> };
+  const attached = o.onSpawn && child.pid !== undefined
+    ? o.onSpawn(child, (msg) => capture.push(Buffer.from(`[nova: ${msg}]\n`), 'stderr')).catch(() => undefined)
+    : undefined;
   // Refused forks show up in the output before any counter (RLIMIT_NPROC leaves no other trace).
   let forkRefusals = 0;
   const onData = (stream: 'stdout' | 'stderr') => (d: Buffer) => {
@@ -187,6 +196,7 @@ export async function runProcess(o: RunProcessOptions): Promise<ExecResult> {
 
   const ended = await exitPromise;
   clearInterval(poll);
+  (await attached)?.stop();
   // Wait for the pipes to drain; a process that escaped the tree could hold them open forever.
   await new Promise<void>((resolve) => {
     if (child.stdout.readableEnded && child.stderr.readableEnded) return resolve();

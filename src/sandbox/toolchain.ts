@@ -90,6 +90,8 @@ class Provisioner {
   readonly pathPrepend: string[] = [];
   readonly env: Record<string, string> = { COREPACK_ENABLE_AUTO_PIN: '0', COREPACK_ENABLE_DOWNLOAD_PROMPT: '0' };
   ok = true;
+  /** The Node version steps will run with (the system one, or the one provisioned). */
+  private nodeVersion?: string;
   private readonly home: string;
   private readonly limits: SandboxLimits;
 
@@ -126,6 +128,7 @@ class Provisioner {
     }
     const found = probes.size ? await this.probe([...probes.values()]) : new Map<string, string | undefined>();
 
+    this.nodeVersion = found.get('node');
     for (const p of probes.values()) {
       const have = found.get(p.tool);
       const range = toRange(p.wanted, p.constraint);
@@ -146,12 +149,19 @@ class Provisioner {
       if (!fits) this.notes.push(`${p.tool} ${have} is installed but the project wants ${p.wanted}; it cannot be installed here, so the steps run with ${have}.`);
     }
 
-    for (const e of ecos.filter((x) => x.name === 'node')) await this.provisionPackageManager(e);
+    // The repository root's package manager last, so it comes first on PATH: sub-projects (a docs
+    // website, examples) must not shadow the one the main steps use.
+    const nodeEcos = ecos.filter((x) => x.name === 'node').sort((a, b) => Number(isRoot(a.root)) - Number(isRoot(b.root)));
+    for (const e of nodeEcos) await this.provisionPackageManager(e);
     return { pathPrepend: [...this.pathPrepend], env: { ...this.env }, notes: this.notes, tools: this.tools, ok: this.ok };
   }
 
-  /** Node from the npm registry's per-platform binary packages. */
-  private async provisionNode(wanted: string, range: string, have: string): Promise<void> {
+  /**
+   * Node from the npm registry's per-platform binary packages: the newest release of the oldest
+   * major line that fits (a project asking for `>=22` is tested on 22, not on whatever is newest).
+   * `why` names who wants it when it is not the project itself (a pinned package manager).
+   */
+  private async provisionNode(wanted: string, range: string, have: string, why = 'the project wants'): Promise<void> {
     const pkg = `node-linux-${process.arch === 'arm64' ? 'arm64' : 'x64'}`;
     const view = await this.run(`npm view ${shellQuote(`${pkg}@${range}`)} version --json`, true);
     let versions: string[] = [];
@@ -161,9 +171,11 @@ class Provisioner {
     } catch {
       versions = [];
     }
-    const best = semver.maxSatisfying(versions, range);
+    const fitting = versions.filter((v) => semver.valid(v) && semver.satisfies(v, range));
+    const lowestMajor = fitting.length ? Math.min(...fitting.map((v) => semver.major(v))) : undefined;
+    const best = semver.maxSatisfying(fitting.filter((v) => semver.major(v) === lowestMajor), range);
     if (!best) {
-      this.notes.push(`The project wants Node ${wanted} but ${have} is installed, and no matching Node could be found on the npm registry (${pkg}); the steps run with ${have}.`);
+      this.notes.push(`${capitalize(why)} Node ${wanted} but ${have} is installed, and no matching Node could be found on the npm registry (${pkg}); the steps run with ${have}.`);
       this.tools.push({ tool: 'node', wanted, found: have, via: 'system', ok: false });
       return;
     }
@@ -173,13 +185,38 @@ class Provisioner {
     const npm = major >= 18 ? 'npm@10' : major >= 14 ? 'npm@9' : major >= 12 ? 'npm@8' : 'npm@6';
     const r = await this.run(`npm install --prefix ${shellQuote(prefix)} ${NPM_QUIET} --ignore-scripts ${pkg}@${best} ${npm} && ${shellQuote(prefix)}/node_modules/${pkg}/bin/node --version`, true);
     if (r.exitCode !== 0) {
-      this.notes.push(`The project wants Node ${wanted}; installing Node ${best} from the npm registry failed (exit ${r.exitCode}); the steps run with ${have}.`);
+      this.notes.push(`${capitalize(why)} Node ${wanted}; installing Node ${best} from the npm registry failed (exit ${r.exitCode}); the steps run with ${have}.`);
       this.tools.push({ tool: 'node', wanted, found: have, via: 'system', ok: false });
       return;
     }
     this.pathPrepend.unshift(posix.join(prefix, 'node_modules', pkg, 'bin'), posix.join(prefix, 'node_modules', '.bin'));
-    this.notes.push(`Node ${best} was installed from the npm registry (${pkg}) because the project wants ${wanted} and ${have} is installed; ${npm} comes with it.`);
+    this.notes.push(`Node ${best} was installed from the npm registry (${pkg}) because ${why} ${wanted} and ${have} is installed; ${npm} comes with it.`);
+    const i = this.tools.findIndex((t) => t.tool === 'node');
+    if (i >= 0) this.tools.splice(i, 1);
     this.tools.push({ tool: 'node', wanted, found: best, via: 'npm-registry', ok: true });
+    this.nodeVersion = best;
+  }
+
+  /**
+   * A pinned package manager may need a newer Node than the one here (pnpm 11 wants >=22.13):
+   * read its `engines.node` from the registry and provision a Node that fits before using it.
+   */
+  private async ensureNodeFor(label: string, pkg: string, version: string): Promise<void> {
+    const have = this.nodeVersion;
+    if (!have) return;
+    const r = await this.run(`npm view ${shellQuote(`${pkg}@${version}`)} engines.node --json`, true);
+    let wanted: string | undefined;
+    try {
+      const parsed = JSON.parse(r.output.trim() || 'null') as unknown;
+      // A version range (`4`) lists one value per matching release; the newest is last.
+      const last = Array.isArray(parsed) ? parsed[parsed.length - 1] : parsed;
+      wanted = typeof last === 'string' ? last : undefined;
+    } catch {
+      wanted = undefined;
+    }
+    const range = wanted ? semver.validRange(wanted, { loose: true }) ?? undefined : undefined;
+    if (!range || satisfies(have, range)) return;
+    await this.provisionNode(wanted!, range, have, `${label} needs`);
   }
 
   private async provisionPackageManager(e: ProvisionOptions['ecosystems'][number]): Promise<void> {
@@ -201,6 +238,7 @@ class Provisioner {
       await this.fromNpm('bun', version, 'bun', version);
       return;
     }
+    await this.ensureNodeFor(label, berry ? '@yarnpkg/cli-dist' : pm, version);
     // Corepack first: it is how these projects expect to get their package manager.
     const bin = posix.join(this.home, '.nova', 'bin');
     const viaCorepack = await this.run(
@@ -239,6 +277,14 @@ class Provisioner {
     this.notes.push(`${tool} ${got} installed from the npm registry (${pkg}).`);
     this.tools.push({ tool, wanted, found: got, via: 'npm-registry', ok: true });
   }
+}
+
+function isRoot(root: string): boolean {
+  return root === '' || root === '.' || root === './';
+}
+
+function capitalize(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
 }
 
 export function provisionToolchain(o: ProvisionOptions): Promise<ToolchainResult> {

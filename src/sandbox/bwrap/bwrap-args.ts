@@ -30,6 +30,11 @@ export interface BwrapArgsInput {
   cwd: string;
   network: boolean;
   env: Record<string, string>;
+  /**
+   * Network through slirp4netns (own namespace, host loopback unreachable): bwrap reports its pid
+   * on fd 3, waits on fd 4, and reads a resolv.conf for `resolvConfPath` from fd 5.
+   */
+  slirp?: { resolvConfPath: string };
   /** Size of the private /tmp in bytes. */
   tmpfsBytes: number;
   /** Running as root: drop to this uid/gid with setpriv inside the sandbox. */
@@ -107,8 +112,10 @@ export function buildBwrapArgs(i: BwrapArgsInput): string[] {
     }
     a.push(how, w, w);
   }
+  const slirp = i.network && i.slirp;
+  if (slirp) a.push('--perms', '0644', '--ro-bind-data', '5', slirp.resolvConfPath, '--info-fd', '3', '--block-fd', '4');
   a.push('--unshare-pid', '--unshare-ipc', '--unshare-uts', '--unshare-cgroup-try', '--hostname', 'nova-sandbox');
-  if (!i.network) a.push('--unshare-net');
+  if (!i.network || slirp) a.push('--unshare-net');
   a.push('--die-with-parent', '--new-session', '--clearenv');
   for (const [k, v] of Object.entries(i.env)) a.push('--setenv', k, v);
   a.push('--chdir', i.cwd);

@@ -66,20 +66,29 @@ describe('bwrap sandbox', () => {
     expect(r.limitHit).toBeUndefined();
   });
 
-  it('cuts the network off unless the step asks for it', async () => {
-    const server = net.createServer((s) => s.end('pong\n'));
-    await new Promise<void>((res) => server.listen(0, '127.0.0.1', res));
+  it('cuts the network off unless the step asks for it; with it, host loopback stays out of reach', async () => {
+    const server = net.createServer((c) => c.end('pong\n'));
+    await new Promise<void>((res) => server.listen(0, '0.0.0.0', res));
     const port = (server.address() as net.AddressInfo).port;
+    const connect = (host: string) => `exec 3<>/dev/tcp/${host}/${port} && cat <&3`;
+    const host = new BwrapSandbox({ ...prepareWorkspace(join(dir.path, 'repo'), join(dir.path, 'run-host')), bwrapPath: bwrapPath!, slirpPath: false });
     try {
-      const cmd = `exec 3<>/dev/tcp/127.0.0.1/${port} && cat <&3`;
-      const off = await sb.exec({ command: cmd, limits: base });
+      const off = await sb.exec({ command: connect('127.0.0.1'), limits: base });
       expect(off.exitCode).not.toBe(0);
       expect(off.output).not.toContain('pong');
       const dns = await sb.exec({ command: 'getent hosts registry.npmjs.org', limits: base });
       expect(dns.exitCode).not.toBe(0);
-      const on = await sb.exec({ command: cmd, limits: base, network: true });
-      expect(on.exitCode).toBe(0);
-      expect(on.output).toContain('pong');
+      // Sharing the host's network namespace (no slirp4netns): the loopback service answers.
+      expect(host.networkIsolation).toBe('host');
+      const shared = await host.exec({ command: connect('127.0.0.1'), limits: base, network: true });
+      expect(shared.output).toContain('pong');
+      if (sb.networkIsolation === 'slirp4netns') {
+        // Own namespace behind NAT: the registry resolves, the host's loopback services do not answer.
+        const on = await sb.exec({ command: `getent hosts registry.npmjs.org && (${connect('127.0.0.1')}) ; (${connect('10.0.2.2')}) ; echo done`, limits: base, network: true });
+        expect(on.output).toMatch(/registry\.npmjs\.org/);
+        expect(on.output).not.toContain('pong');
+        expect(on.output).toContain('done');
+      }
     } finally {
       server.close();
     }

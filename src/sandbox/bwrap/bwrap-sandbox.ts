@@ -7,7 +7,7 @@
  * per-command cgroup when the machine allows one, else a /proc memory watch and RLIMIT_NPROC
  * inside a user namespace; file size and CPU time through rlimits; disk through a watched budget.
  */
-import { spawnSync } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { chownSync, existsSync, lchownSync, lstatSync, readdirSync, realpathSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -19,6 +19,7 @@ import { resolveCwd } from '../paths.js';
 import { checkRequest } from '../request.js';
 import { runProcess } from '../run-process.js';
 import { buildBwrapArgs } from './bwrap-args.js';
+import { attachSlirp, findSlirp } from './slirp.js';
 import { sandboxEnv } from '../env.js';
 
 export interface BwrapSandboxOptions {
@@ -36,6 +37,8 @@ export interface BwrapSandboxOptions {
   hide?: string[];
   /** Use per-command cgroups when the machine allows (default true); false tests the fallbacks. */
   useCgroups?: boolean;
+  /** slirp4netns for steps with network (default: found on PATH); false shares the host's network. */
+  slirpPath?: string | false;
   /** Host variables passed through (proxy, CA bundle, registry mirror: Config.sandboxPassEnv). */
   passEnv?: Record<string, string>;
 }
@@ -106,6 +109,13 @@ export class BwrapSandbox implements Sandbox {
   readonly kind = 'bwrap' as const;
   readonly workspace: string;
   readonly inside: { workspace: string; home: string; tmp: string };
+  /**
+   * How steps with network are connected: `slirp4netns` (own namespace, NAT, host loopback
+   * unreachable) or `host` (the host's network namespace, loopback services included).
+   */
+  readonly networkIsolation: 'slirp4netns' | 'host';
+  private readonly slirpPath?: string;
+  private readonly resolvConf?: string;
   /** The unprivileged uid commands run as when NovaSystem runs as root. */
   readonly sandboxUid?: number;
   private readonly home: string;
@@ -122,6 +132,9 @@ export class BwrapSandbox implements Sandbox {
     this.home = realDir(opts.home, 'home');
     this.tmp = opts.tmp ? realDir(opts.tmp, 'temp') : undefined;
     this.inside = { workspace: this.workspace, home: this.home, tmp: this.tmp ?? '/tmp' };
+    this.slirpPath = opts.slirpPath === false ? undefined : (opts.slirpPath ?? findSlirp());
+    this.resolvConf = existingReal(['/etc/resolv.conf'])[0];
+    this.networkIsolation = this.slirpPath && this.resolvConf ? 'slirp4netns' : 'host';
     const hide = new Set(existingReal(['/root', homedir(), ...HIDDEN_RUNTIME, ...(opts.hide ?? [])]));
     // Never hide what must stay reachable: the node running the tools, or bwrap itself.
     for (const keep of [process.execPath, opts.bwrapPath]) for (const h of [...hide]) if (keep.startsWith(h + '/')) hide.delete(h);
@@ -139,6 +152,7 @@ export class BwrapSandbox implements Sandbox {
     const l = req.limits;
     const cgroup = this.commandCgroup(l.memoryBytes !== undefined || l.maxProcesses !== undefined);
     cgroup?.update({ memoryBytes: l.memoryBytes, maxProcesses: l.maxProcesses });
+    const useSlirp = !!req.network && this.networkIsolation === 'slirp4netns';
     const env = sandboxEnv({ home: this.home, tmp: this.tmp ?? '/tmp', extra: req.env, pathPrepend: req.pathPrepend, pass: this.opts.passEnv });
     const args = buildBwrapArgs({
       writable: [this.workspace, this.home, ...(this.tmp ? [this.tmp] : [])],
@@ -147,6 +161,7 @@ export class BwrapSandbox implements Sandbox {
       keepReadOnly: this.keep,
       cwd: cwd.host,
       network: !!req.network,
+      slirp: useSlirp ? { resolvConfPath: this.resolvConf! } : undefined,
       env,
       tmpfsBytes: this.opts.tmpfsBytes ?? 512 * 1024 * 1024,
       dropToUid: this.sandboxUid,
@@ -178,6 +193,12 @@ export class BwrapSandbox implements Sandbox {
         diskPaths: [this.workspace, this.home, ...(this.tmp ? [this.tmp] : [])],
         outputCap: this.opts.outputCap,
         pidNamespace: true,
+        ...(useSlirp
+          ? {
+              extraPipes: 3,
+              onSpawn: (child: ChildProcess, note: (m: string) => void) => attachSlirp(child, this.slirpPath!, this.sandboxUid === undefined, note),
+            }
+          : {}),
       });
   }
 
