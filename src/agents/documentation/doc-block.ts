@@ -10,5 +10,5 @@ export interface DocBlock {
   /** Text just before the block in the same section ("To run the tests:"). */
   lead: string;
   /** How the block was written, which bears on how sure we are that it holds commands. */
-  form: 'fenced' | 'indented' | 'directive' | 'literal' | 'prompt-lines';
+  form: 'fenced' | 'indented' | 'directive' | 'literal' | 'prompt-lines' | 'inline';
 }

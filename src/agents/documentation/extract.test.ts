@@ -385,6 +385,18 @@ describe('Markdown code blocks', () => {
     expect(find(candidates, './server /path/to/server.conf').needsInput).toEqual(['/path/to/server.conf']);
   });
 
+  it('takes inline code after an imperative verb as a weak command, and ignores other inline code', () => {
+    const fs = fixtureRepo({
+      'README.md': '## Testing\n\nRun `npm run test:unit` to check your changes.\n\nThe `config.json` file and the `--verbose` flag are described below.\n\n```sh\nnpm test\n```\n',
+    });
+    const { candidates } = extractDocs(fs);
+    expect(candidates.map((c) => [c.command, c.source.line, c.stage, c.source.detail])).toEqual([
+      ['npm run test:unit', 3, 'test', 'markdown-inline'],
+      ['npm test', 8, 'test', 'markdown-code-block'],
+    ]);
+    expect(find(candidates, 'npm run test:unit').confidence).toBeLessThan(find(candidates, 'npm test').confidence - 0.2);
+  });
+
   it('finds code blocks inside list items with their real line numbers', () => {
     const fs = fixtureRepo({
       'readme.markdown': dedent(`

@@ -107,6 +107,7 @@ function candidatesFromBlocks(blocks: DocBlock[], doc: DocInfo, fs: RepoFs, iden
     if (langKind === 'unknown') base -= 0.05;
     if (doc.format === 'text') base -= 0.05;
     if (block.form === 'literal' || block.form === 'indented') base -= 0.05;
+    if (block.form === 'inline') base -= 0.25; // a mention in prose, not a block to copy
 
     let cwd: string | undefined;
     for (const c of cmds) {

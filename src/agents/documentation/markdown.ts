@@ -8,6 +8,7 @@ import { unified } from 'unified';
 import remarkParse from 'remark-parse';
 import type { Nodes, Root } from 'mdast';
 import type { DocBlock } from './doc-block.js';
+import { looksLikeCommandLine } from './shell-block.js';
 
 /** Bytes of a document given to remark; beyond this the line scanner takes over. */
 export const REMARK_BYTES = 32 * 1024;
@@ -65,9 +66,23 @@ function remarkBlocks(text: string, headingStack: HeadingStack): DocBlock[] {
         pushHeading(headingStack, node.depth, textOf(node).trim());
         lead = '';
         return;
-      case 'paragraph':
+      case 'paragraph': {
         lead = textOf(node).trim();
+        // "Run `make test` to check your changes": inline code after an imperative verb.
+        if (/\b(run|running|execute|type|use|invoke|call|with)\b/i.test(lead)) {
+          for (const child of node.children) {
+            if (child.type !== 'inlineCode' || !looksLikeCommandLine(child.value) || child.value.trim().split(/\s+/).length < 2) continue;
+            blocks.push({
+              lang: '',
+              lines: [{ text: child.value, line: child.position?.start.line ?? 1 }],
+              headings: headingStack.map((h) => h.text),
+              lead,
+              form: 'inline',
+            });
+          }
+        }
         return;
+      }
       case 'code': {
         const start = node.position?.start.line ?? 1;
         const startText = srcLines[start - 1] ?? '';
