@@ -191,6 +191,14 @@ describe('bad input', () => {
     expect(v('echo a\0b').parseError).toContain('NUL');
   });
 
+  it('refuses to walk thousands of commands or unroll nested loops exponentially', () => {
+    expect(v('a;'.repeat(2500)).reasons[0]).toMatch(/more than 2000 simple commands/);
+    const loops = 'for i in 1 2 3 4 5 6 7 8; do for j in 1 2 3 4 5 6 7 8; do for k in 1 2 3 4 5 6 7 8; do rm -rf "$i$j$k"; done; done; done';
+    const t = performance.now();
+    expect(v(loops).verdict).toBe('warn'); // inner loop values are not unrolled: $j and $k stay unknown
+    expect(performance.now() - t).toBeLessThan(2000);
+  });
+
   it('answers absurd nesting and brace bombs without hanging or throwing', () => {
     expect(v('a | '.repeat(5000) + 'a').reasons).toEqual(['the command is nested too deeply to be analysed; review it by hand']);
     expect(v('$('.repeat(3000) + ')'.repeat(3000)).verdict).toBe('warn');

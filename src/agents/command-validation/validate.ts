@@ -20,10 +20,10 @@ import { newState, type ShellState } from './state.js';
 import { applyRewrites, suggestFor, type Rewrite } from './suggestions.js';
 import type { CommandVerdict, ValidationContext } from './types.js';
 import { unwrap } from './unwrap.js';
-import { Walker, type WalkResult } from './walker.js';
+import { TooManyCommandsError, Walker, type WalkResult } from './walker.js';
 
 /** Longest command text judged; longer text is refused rather than parsed. */
-export const MAX_COMMAND_BYTES = 64 * 1024;
+export const MAX_COMMAND_BYTES = 32 * 1024;
 
 const COMMAND_RULES: CommandRule[] = [
   deletionRule, diskRule, permissionRule, redirectRule, writeTargetRule, crontabRule,
@@ -63,6 +63,9 @@ export function validateInState(command: string, ctx: ValidationContext, state: 
     // pathological nesting (thousands of levels) exhausts the stack: say so instead of guessing
     if (e instanceof RangeError) {
       return { verdict: 'warn', reasons: ['the command is nested too deeply to be analysed; review it by hand'], commands: [], state: st, missingTools: [] };
+    }
+    if (e instanceof TooManyCommandsError) {
+      return { verdict: 'warn', reasons: [`the command runs ${e.message} and was not analysed; review it by hand`], commands: [], state: st, missingTools: [] };
     }
     throw e;
   }

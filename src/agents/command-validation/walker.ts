@@ -77,10 +77,15 @@ interface Flags {
 
 const MAX_DEPTH = 4;
 const MAX_LOOP_ITEMS = 8;
+/** More simple commands than this in one text is not a build step; it is refused rather than walked. */
+export const MAX_RECORDS = 2000;
+
+export class TooManyCommandsError extends Error {}
 
 export class Walker {
   readonly result: WalkResult = { records: [], pipelines: [], structural: [], needs: new Set(), innerParseErrors: [] };
   private sinks: CmdRecord[][] = [];
+  private unrolling = false;
 
   /** `parentResult`: an inner script (`bash -c '…'`) adds its findings to the outer walk's result. */
   constructor(private readonly src: Buffer, private readonly depth = 0, parentResult?: WalkResult) {
@@ -108,6 +113,7 @@ export class Walker {
   }
 
   private push(rec: CmdRecord): void {
+    if (this.result.records.length >= MAX_RECORDS) throw new TooManyCommandsError(`more than ${MAX_RECORDS} simple commands`);
     this.result.records.push(rec);
     for (const s of this.sinks) s.push(rec);
   }
@@ -194,8 +200,12 @@ export class Walker {
           for (const w of wi.Items) if (w) items.push(...resolveWord(w, h));
           const name = wi.Name?.Value ?? '';
           // a short list of known values: judge the body once per value, as the shell runs it
-          if (name && items.length && items.length <= MAX_LOOP_ITEMS && items.every((i) => i.known && !i.glob)) {
-            for (const item of items) { setVar(state, name, item, false); this.walkStmts(fc.Do, state, f); }
+          // only the outermost such loop is unrolled: nested unrolling would multiply the work
+          if (name && !this.unrolling && items.length && items.length <= MAX_LOOP_ITEMS && items.every((i) => i.known && !i.glob)) {
+            this.unrolling = true;
+            try {
+              for (const item of items) { setVar(state, name, item, false); this.walkStmts(fc.Do, state, f); }
+            } finally { this.unrolling = false; }
             return;
           }
           if (name) { state.vars.delete(name); state.opaqueVars.add(name); }
