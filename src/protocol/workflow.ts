@@ -67,6 +67,7 @@ const base = {
 const withNext = { next: StepId.optional() };
 const failurePolicy = {
   onError: ErrorHandler.optional(),
+  /** Per attempt; without it the agent runtime's call timeout applies (60 s). */
   timeoutMs: z.number().int().min(1).max(86_400_000).optional(),
 };
 

@@ -20,6 +20,7 @@ import { RunState, WorkflowMachine, toStepError } from './machine.js';
 import { StaleTransitionError, WorkflowStore } from './persistence.js';
 import { mergeTransitions, type Dispatch, type Transition } from './records.js';
 import { checkRunInput } from './run-input.js';
+import { assertValidDefinition } from './validate.js';
 
 export interface LocalExecutorOptions {
   store: Store;
@@ -62,6 +63,8 @@ export class LocalWorkflowExecutor implements WorkflowExecutor {
 
   async start(definition: WorkflowDefinition, input: Record<string, unknown>, opts: StartOptions = {}): Promise<string> {
     this.assertOpen();
+    // Structural checks only (capabilities are the runtime's business): an invalid graph never starts.
+    assertValidDefinition(definition);
     const checked = checkRunInput(definition, input);
     const runId = opts.runId ?? ulid();
     const { state, transition } = await WorkflowMachine.begin(definition, {
@@ -135,7 +138,7 @@ export class LocalWorkflowExecutor implements WorkflowExecutor {
       const loaded = await this.wf.load(runId);
       if (loaded.run.status !== 'running') return;
       const m = new WorkflowMachine(new RunState(loaded.run, loaded.steps, loaded.threads));
-      const t = m.cancel(reason);
+      const t = await m.cancel(reason);
       if (!t) return;
       try {
         await this.wf.commit(t);
@@ -288,7 +291,7 @@ class Driver {
     const loaded = await this.ex.wf.load(this.runId);
     const fresh = new RunState(loaded.run, loaded.steps, loaded.threads);
     this.state = fresh;
-    (this.machine as { state: RunState }).state = fresh;
+    this.machine.state = fresh;
     for (const [key, c] of this.inflight) {
       const s = fresh.steps.get(key);
       if (!s || s.status !== 'running') { c.abort(); this.inflight.delete(key); }

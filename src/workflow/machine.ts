@@ -25,6 +25,8 @@ import { evaluateExpression, resolveValue } from './expressions.js';
 import { emptyTransition, type RunRecord, type StepRecord, type ThreadKind, type ThreadRecord, type Transition } from './records.js';
 
 export const MAIN_THREAD = 'main';
+/** Upper bound on steps entered by one transition (a 100,000-item foreach of one pass step each fits). */
+const MAX_STEPS_PER_TRANSITION = 120_000;
 
 /** Error codes a retry cannot fix. */
 const NOT_RETRYABLE = new Set(['BAD_INPUT', 'VALIDATION', 'PERMISSION_DENIED', 'EXPRESSION', 'INTERRUPTED', 'LOOP_LIMIT', 'FAILED', 'CANCELLED']);
@@ -155,6 +157,10 @@ class TxBuilder {
   private readonly threadWrites = new Map<string, Transition['threads'][number]>();
   readonly seq: number;
   readonly now = new Date().toISOString();
+  /** Steps entered in this transition: bounds a synchronous choice/pass cycle even in an unvalidated definition. */
+  entered = 0;
+  /** Steps to enter, in order (see WorkflowMachine.enter). */
+  readonly queue: { threadKey: string; stepId: string }[] = [];
 
   constructor(readonly state: RunState) {
     this.t = emptyTransition(state.run.runId, state.run.version);
@@ -216,10 +222,11 @@ export class WorkflowMachine {
     tx.event('run.started', undefined, { detail: { input: b.input } });
     m.newThread(tx, MAIN_THREAD, '', 'main', 0, {});
     await m.enter(tx, MAIN_THREAD, state.index.start);
-    return { state, transition: m.finalize(tx) };
+    return { state, transition: await m.finalize(tx) };
   }
 
-  constructor(readonly state: RunState) {}
+  /** `state` may be replaced by a freshly loaded one (after a conflict) before the next event. */
+  constructor(public state: RunState) {}
 
   /** A task finished. Returns null when the completion is stale (step no longer running that attempt). */
   async stepSucceeded(stepKey: string, attempt: number, output: Record<string, unknown>): Promise<Transition | null> {
@@ -227,7 +234,7 @@ export class WorkflowMachine {
     if (!rec || rec.status !== 'running' || rec.attempt !== attempt || this.state.run.status !== 'running') return null;
     const tx = new TxBuilder(this.state);
     await this.succeed(tx, rec, output);
-    return this.finalize(tx);
+    return await this.finalize(tx);
   }
 
   async stepFailed(stepKey: string, attempt: number, error: StepError): Promise<Transition | null> {
@@ -245,11 +252,11 @@ export class WorkflowMachine {
     } else {
       await this.failFinal(tx, rec, error, 'failed');
     }
-    return this.finalize(tx);
+    return await this.finalize(tx);
   }
 
   /** A retry timer fired: start the next attempt. */
-  retryDue(stepKey: string): Transition | null {
+  async retryDue(stepKey: string): Promise<Transition | null> {
     const rec = this.state.steps.get(stepKey);
     if (!rec || rec.status !== 'retrying' || this.state.run.status !== 'running') return null;
     const tx = new TxBuilder(this.state);
@@ -257,7 +264,7 @@ export class WorkflowMachine {
     tx.putStep(row);
     tx.event('step.retried', row, { error: rec.error ?? undefined });
     this.dispatch(tx, row);
-    return this.finalize(tx);
+    return await this.finalize(tx);
   }
 
   /**
@@ -290,14 +297,14 @@ export class WorkflowMachine {
     for (const s of this.state.steps.values()) {
       if (s.status === 'retrying') tx.t.timers.push({ stepKey: s.stepKey, at: s.notBefore ?? Date.now() });
     }
-    return this.finalize(tx);
+    return await this.finalize(tx);
   }
 
-  cancel(reason: string): Transition | null {
+  async cancel(reason: string): Promise<Transition | null> {
     if (this.state.run.status !== 'running') return null;
     const tx = new TxBuilder(this.state);
     this.finishRun(tx, 'cancelled', null, { code: 'CANCELLED', message: reason, retryable: false });
-    return this.finalize(tx);
+    return await this.finalize(tx);
   }
 
   // ---- internals ----
@@ -308,7 +315,8 @@ export class WorkflowMachine {
     return s;
   }
 
-  private finalize(tx: TxBuilder): Transition {
+  private async finalize(tx: TxBuilder): Promise<Transition> {
+    await this.drain(tx);
     const t = tx.finish();
     this.state.run = { ...this.state.run, version: tx.seq, updatedAt: tx.now, ...(t.run ?? {}) };
     return t;
@@ -343,11 +351,34 @@ export class WorkflowMachine {
     });
   }
 
-  /** Enter `stepId` in a thread (a new visit). */
-  private async enter(tx: TxBuilder, threadKey: string, stepId: string): Promise<void> {
+  /**
+   * Enter `stepId` in a thread (a new visit) — queued, not called: a chain of synchronous steps
+   * (choice, pass, a foreach of pass bodies) is walked by drain() in a loop, so its length is not
+   * bounded by the call stack.
+   */
+  private enter(tx: TxBuilder, threadKey: string, stepId: string): void {
+    tx.queue.push({ threadKey, stepId });
+  }
+
+  /** Enter every queued step; skip those whose thread was cancelled or failed meanwhile. */
+  private async drain(tx: TxBuilder): Promise<void> {
+    for (let i = 0; i < tx.queue.length; i++) {
+      if (this.state.run.status !== 'running') break;
+      const { threadKey, stepId } = tx.queue[i];
+      if (this.state.threads.get(threadKey)?.status !== 'running') continue;
+      await this.enterNow(tx, threadKey, stepId);
+    }
+    tx.queue.length = 0;
+  }
+
+  private async enterNow(tx: TxBuilder, threadKey: string, stepId: string): Promise<void> {
     const step = this.step(stepId);
     const visit = this.state.visitsOf(threadKey, stepId) + 1;
     const key = stepKeyOf(threadKey, stepId, visit);
+    if (++tx.entered > MAX_STEPS_PER_TRANSITION) {
+      this.finishRun(tx, 'failed', null, { code: 'LOOP_LIMIT', message: `more than ${MAX_STEPS_PER_TRANSITION} steps were entered without waiting for any task (step "${stepId}"): an unbounded choice/pass cycle`, hint: 'Validate the definition (nova workflow validate) and bound the cycle with maxVisits.', retryable: false });
+      return;
+    }
     if (step.maxVisits !== undefined && visit > step.maxVisits) {
       const rec = this.newStep(tx, threadKey, stepId, visit, {});
       tx.event('step.started', rec);
@@ -415,9 +446,8 @@ export class WorkflowMachine {
         const rec = this.newStep(tx, threadKey, stepId, visit, {});
         tx.event('step.started', rec);
         for (let i = 0; i < step.branches.length; i++) {
-          if (this.state.steps.get(key)?.status !== 'running') break; // a first-N join completed early
           this.newThread(tx, `${key}/${i}`, key, 'branch', i, {});
-          await this.enter(tx, `${key}/${i}`, step.branches[i]);
+          this.enter(tx, `${key}/${i}`, step.branches[i]);
         }
         return;
       }
@@ -462,7 +492,7 @@ export class WorkflowMachine {
     const step = this.step(rec.stepId);
     if (step.type !== 'choice' && step.type !== 'pass') tx.event('step.succeeded', row);
     const successor = next !== undefined ? next : 'next' in step ? step.next : undefined;
-    if (successor) await this.enter(tx, rec.threadKey, successor);
+    if (successor) this.enter(tx, rec.threadKey, successor);
     else await this.endThread(tx, rec.threadKey, 'succeeded', output, null);
   }
 
@@ -480,7 +510,7 @@ export class WorkflowMachine {
       tx.event('step.compensating', comp, { error });
       const ck = `${rec.stepKey}/c`;
       this.newThread(tx, ck, rec.stepKey, 'compensation', 0, { error });
-      await this.enter(tx, ck, handler.compensate);
+      this.enter(tx, ck, handler.compensate);
       return;
     }
     await this.afterFailure(tx, row, error);
@@ -492,7 +522,7 @@ export class WorkflowMachine {
     if (handler?.goto) {
       const t = this.state.threads.get(rec.threadKey)!;
       tx.putThread({ ...t, scope: { ...t.scope, error } });
-      await this.enter(tx, rec.threadKey, handler.goto);
+      this.enter(tx, rec.threadKey, handler.goto);
       return;
     }
     await this.endThread(tx, rec.threadKey, 'failed', null, error);
@@ -582,7 +612,7 @@ export class WorkflowMachine {
       const i = counts.total;
       const tk = `${rec.stepKey}/${i}`;
       this.newThread(tx, tk, rec.stepKey, 'item', i, { item: items[i], index: i });
-      await this.enter(tx, tk, step.do);
+      this.enter(tx, tk, step.do);
     }
   }
 
@@ -607,7 +637,7 @@ export class WorkflowMachine {
     }
     const tk = `${rec.stepKey}/${iteration}`;
     this.newThread(tx, tk, rec.stepKey, 'iteration', iteration, { iteration, last: last ?? null });
-    await this.enter(tx, tk, step.do);
+    this.enter(tx, tk, step.do);
   }
 
   /** Cancel every running thread and step below a container (or the whole run for ''). */
