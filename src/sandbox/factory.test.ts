@@ -44,6 +44,7 @@ describe('createSandbox / probeSandboxes', () => {
     expect(infos.map((i) => i.kind)).toEqual(['bwrap', 'docker', 'none']);
     expect(infos[0].available).toBe(true);
     expect(infos[0].reason).toMatch(/limits via/);
+    expect(infos[0].reason).toMatch(/steps with network/);
     expect(infos[1].available).toBe(false);
   });
 });

@@ -7,6 +7,7 @@ import { NovaError } from '../errors.js';
 import type { Ecosystem } from '../protocol/plan.js';
 import type { Sandbox, SandboxInfo } from './sandbox.js';
 import { BwrapSandbox, checkBwrapWorks, findBwrap } from './bwrap/bwrap-sandbox.js';
+import { findSlirp } from './bwrap/slirp.js';
 import { DockerSandbox, probeDocker, DEFAULT_DOCKER_SOCKET } from './docker/docker-sandbox.js';
 import { imageFor } from './docker/docker-images.js';
 import { NoneSandbox } from './none/none-sandbox.js';
@@ -81,8 +82,11 @@ export async function probeSandboxes(opts: { dockerSocket?: string } = {}): Prom
   const b = bwrapStatus();
   const cg = b.ok ? probeCgroups() : undefined;
   const limits = cg ? (cg.memory || cg.pids ? `; limits via cgroup v${cg.version} (${[cg.memory && 'memory', cg.pids && 'processes'].filter(Boolean).join(', ')})` : '; limits via rlimits and a /proc memory watch (no writable cgroup)') : '';
+  const net = findSlirp()
+    ? '; steps with network: own namespace via slirp4netns (host loopback services unreachable)'
+    : '; steps with network share the host network, loopback services included (install slirp4netns to isolate them)';
   const bwrap: SandboxInfo = b.ok
-    ? { kind: 'bwrap', available: true, version: b.version, reason: `bubblewrap at ${b.path}${limits}` }
+    ? { kind: 'bwrap', available: true, version: b.version, reason: `bubblewrap at ${b.path}${limits}${net}` }
     : { kind: 'bwrap', available: false, version: b.version, reason: `${b.reason}. ${INSTALL_BWRAP}.` };
   const docker = await probeDocker(opts.dockerSocket ?? DEFAULT_DOCKER_SOCKET);
   const none: SandboxInfo = { kind: 'none', available: true, reason: 'no isolation; used only with an explicit --sandbox none' };
