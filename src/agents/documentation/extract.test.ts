@@ -1,11 +1,10 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { extractDocs, MAX_DOC_BYTES } from './extract.js';
 import { MAX_DOC_FILES } from './find-docs.js';
 import { cleanupFixtures, dedent, fixtureRepo } from './fixture-repo.js';
 import { tempDir } from '../../testing/services.js';
-import { RepoFs } from '../../repo/repo-fs.js';
 import { DocumentationAgent } from './agent.js';
 import type { CandidateStep } from '../../protocol/plan.js';
 
@@ -631,8 +630,6 @@ describe('DocumentationAgent', () => {
     expect((result.candidates as CandidateStep[]).map((c) => c.command)).toEqual(['cargo test']);
     await expect(agent.handle(msg({}), {})).rejects.toMatchObject({ code: 'BAD_INPUT' });
     const missing = join(fs.root, 'nope');
-    mkdirSync(join(fs.root, 'x'));
     await expect(agent.handle(msg({ root: missing }), {})).rejects.toMatchObject({ code: 'NOT_FOUND' });
-    void RepoFs;
   });
 });

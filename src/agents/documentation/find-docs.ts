@@ -24,7 +24,7 @@ const DOCS_SUBDIRS = /^(source|src|content|en|guide|guides|development|developer
 
 function kindOf(name: string, inDocs: boolean): string {
   const n = name.toLowerCase();
-  if (inDocs) return n.startsWith('readme') ? 'docs' : 'docs';
+  if (inDocs) return 'docs';
   if (n.startsWith('readme')) return 'readme';
   if (n.startsWith('install')) return 'install';
   if (n.startsWith('contribut')) return 'contributing';
