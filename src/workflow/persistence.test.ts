@@ -64,6 +64,22 @@ for (const backend of storeBackends()) {
       expect((await wf.load('r1')).run.version).toBe(1);
     });
 
+    it('prunes finished runs with all their rows, never unfinished ones', async () => {
+      const state = await begun();
+      // A second run, finished.
+      const other = await WorkflowMachine.begin(parseDefinition({ name: 'q', steps: [{ id: 'p', type: 'pass' }] }), { runId: 'r2', input: {}, tenant: 'default', owner: null, leaseUntil: null });
+      await wf.commit(other.transition);
+      expect(other.state.run.status).toBe('succeeded');
+      const future = new Date(Date.now() + 60_000).toISOString();
+      expect(await wf.prune(future)).toBe(1);
+      expect(await wf.loadRun('r2')).toBeUndefined();
+      expect(await wf.events('r2')).toEqual([]);
+      expect((await wf.load('r1')).steps).toHaveLength(1);
+      expect(state.run.status).toBe('running');
+      const defs = await wf.db.selectFrom('workflow_definitions').select('workflow').execute();
+      expect(defs.map((d) => d.workflow)).toEqual(['p']);
+    });
+
     it('leases a run to one owner at a time', async () => {
       await begun();
       expect(await wf.claim('r1', 'other', 1000)).toBe(false);

@@ -250,6 +250,33 @@ export class WorkflowStore {
   }
 
   /**
+   * Delete finished runs (succeeded, failed, cancelled) that ended before `finishedBefore`, with
+   * their steps, threads, events and input, and definitions no run refers to any more: run history
+   * must not grow without bound. Unfinished runs are never touched. Returns the number of runs.
+   */
+  async prune(finishedBefore: string, opts: { limit?: number } = {}): Promise<number> {
+    const ids = (await this.db.selectFrom('workflow_runs').select('run_id')
+      .where('status', '!=', 'running').where('finished_at', '<', finishedBefore)
+      .orderBy('finished_at').limit(opts.limit ?? 10_000).execute()).map((r) => r.run_id);
+    for (let i = 0; i < ids.length; i += CHUNK) {
+      const batch = ids.slice(i, i + CHUNK);
+      await this.db.transaction().execute(async (trx) => {
+        await trx.deleteFrom('workflow_events').where('run_id', 'in', batch).execute();
+        await trx.deleteFrom('workflow_steps').where('run_id', 'in', batch).execute();
+        await trx.deleteFrom('workflow_threads').where('run_id', 'in', batch).execute();
+        await trx.deleteFrom('workflow_run_inputs').where('run_id', 'in', batch).execute();
+        await trx.deleteFrom('workflow_runs').where('run_id', 'in', batch).where('status', '!=', 'running').execute();
+      });
+    }
+    if (ids.length) {
+      await this.db.deleteFrom('workflow_definitions')
+        .where(({ not, exists, selectFrom }) => not(exists(selectFrom('workflow_runs').select('run_id').whereRef('workflow_runs.definition_hash', '=', 'workflow_definitions.hash'))))
+        .execute();
+    }
+    return ids.length;
+  }
+
+  /**
    * Make `owner` the driver of the run until now+leaseMs. Succeeds when the run has no owner, is
    * already ours, its lease expired, or `takeOver(currentOwner)` says the owner is gone. The
    * conditional update makes two claimants race safely: one wins.

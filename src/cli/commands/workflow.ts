@@ -184,6 +184,21 @@ export const workflowCommand: CommandModule = (program, ctx) => {
       printText(rows.map((r) => `${r.runId}  ${r.status.padEnd(9)} ${r.createdAt.replace('T', ' ').slice(0, 19)}  ${r.workflow}${r.error ? `  (${r.error.code})` : ''}`).join('\n'));
     });
 
+  wf.command('prune')
+    .description('delete finished runs older than N days (steps, events, inputs); unfinished runs are kept')
+    .requiredOption('--older-than <days>', 'age in days of the runs to delete', (v) => {
+      const n = Number(v);
+      if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError('must be a number of days, 0 or more');
+      return n;
+    })
+    .option('--json', 'JSON output')
+    .action(async (opts: { olderThan: number }, cmd) => {
+      const before = new Date(Date.now() - opts.olderThan * 86_400_000).toISOString();
+      const deleted = await new WorkflowStore(await ctx.store()).prune(before);
+      if (wantsJson(cmd)) return printJson({ deleted, finishedBefore: before });
+      printText(`deleted ${deleted} finished workflow run${deleted === 1 ? '' : 's'} that ended before ${before}`);
+    });
+
   wf.command('cancel <runId>')
     .description('cancel a run: in-flight steps are aborted, nothing further starts')
     .option('--reason <text>', 'recorded as the run error', 'cancelled by the user')
