@@ -468,6 +468,14 @@ describe('other hosted CI', () => {
     expect(services.map((s) => s.name)).toEqual(['postgres']);
   });
 
+  it('CircleCI: common orb steps become the commands they run', () => {
+    const fs = fixtureRepo({
+      '.circleci/config.yml': 'version: 2.1\norbs:\n  node: circleci/node@5\njobs:\n  test:\n    executor: node/default\n    steps:\n      - checkout\n      - node/install-packages:\n          pkg-manager: pnpm\n      - node/test\n',
+    });
+    const { candidates } = extractCi(fs);
+    expect(candidates.map((c) => [c.command, c.stage, c.source.line])).toEqual([['pnpm install --frozen-lockfile', 'install', 9], ['npm run test', 'test', 11]]);
+  });
+
   it('Azure Pipelines: script steps and version tasks; Windows pools left out', () => {
     const fs = fixtureRepo({
       'azure-pipelines.yml': dedent(`

@@ -98,6 +98,14 @@ export function extractCircleci(fs: RepoFs): CiFindings {
     const steps = get(job, 'steps');
     if (steps?.kind !== 'seq') continue;
     for (const step of steps.items) {
+      const orb = orbStep(step);
+      if (orb) {
+        out.candidates.push(candidate({
+          command: orb.command, stage: orb.stage, file, line: step.line, detail: `circleci:${jobName}/${orb.orb}`,
+          confidence: CI_CONFIDENCE.circleci - 0.1, cwd: jobCwd, platform: platform === 'linux' ? undefined : platform, context: jobName,
+        }));
+        continue;
+      }
       const run = get(step, 'run');
       if (!run) continue;
       const command = cleanScript(str(run) ?? str(get(run, 'command')) ?? '');
@@ -123,6 +131,41 @@ export function extractCircleci(fs: RepoFs): CiFindings {
     }
   }
   return out;
+}
+
+/**
+ * What the common CircleCI orb steps run (`node/install-packages`, `python/install-packages`,
+ * `node/test`…), by their documented defaults and `pkg-manager` parameter.
+ */
+function orbStep(step: YNode): { orb: string; command: string; stage: Stage } | undefined {
+  const name = str(step) ?? (step.kind === 'map' && step.entries.length === 1 ? step.entries[0].key : undefined);
+  if (!name || !name.includes('/')) return undefined;
+  const params = step.kind === 'map' ? get(step, name) : undefined;
+  const pm = str(get(params, 'pkg-manager'));
+  switch (name) {
+    case 'node/install-packages':
+      return { orb: name, stage: 'install', command: pm === 'yarn' ? 'yarn install --frozen-lockfile' : pm === 'yarn-berry' ? 'yarn install --immutable' : pm === 'pnpm' ? 'pnpm install --frozen-lockfile' : 'npm ci' };
+    case 'node/test':
+      return { orb: name, stage: 'test', command: `${pm === 'yarn' || pm === 'yarn-berry' ? 'yarn' : pm === 'pnpm' ? 'pnpm' : 'npm'} run ${str(get(params, 'run-command')) ?? 'test'}` };
+    case 'python/install-packages': {
+      const args = str(get(params, 'args'));
+      const command = pm === 'poetry' ? 'poetry install' : pm === 'pipenv' ? 'pipenv install --dev' : pm === 'uv' ? 'uv sync' : `pip install -r ${str(get(params, 'pip-dependency-file')) ?? 'requirements.txt'}`;
+      return { orb: name, stage: 'install', command: args ? `${command} ${args}` : command };
+    }
+    case 'python/test':
+      return { orb: name, stage: 'test', command: str(get(params, 'test-tool')) === 'unittest' ? 'python -m unittest' : 'pytest' };
+    case 'ruby/install-deps':
+      return { orb: name, stage: 'install', command: 'bundle install' };
+    case 'ruby/rspec-test':
+      return { orb: name, stage: 'test', command: 'bundle exec rspec' };
+    case 'go/mod-download':
+    case 'go/load-cache':
+      return name === 'go/mod-download' ? { orb: name, stage: 'install', command: 'go mod download' } : undefined;
+    case 'go/test':
+      return { orb: name, stage: 'test', command: 'go test ./...' };
+    default:
+      return undefined;
+  }
 }
 
 const AZURE_FILES = ['azure-pipelines.yml', 'azure-pipelines.yaml', '.azure-pipelines.yml', '.azure-pipelines/azure-pipelines.yml', '.azure/pipelines.yml'];
