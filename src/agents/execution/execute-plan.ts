@@ -30,24 +30,28 @@ export async function executePlan(plan: Plan, o: StepRunOptions & { stages?: Pla
   const stages = new Set(o.stages ?? ['system', 'install', 'build', 'test']);
 
   for (const [index, step] of plan.steps.entries()) {
+    const notRun = (reason: string, status: 'blocked' | 'skipped' = 'skipped') => {
+      steps.push(skipped(step, reason, status));
+      o.onEvent?.({ type: 'step-skip', index, step, status, reason });
+    };
     if (step.verdict === 'block') {
-      steps.push(skipped(step, 'blocked by command validation: not executed', 'blocked'));
+      notRun('blocked by command validation: not executed', 'blocked');
       continue;
     }
     if (!stages.has(step.stage)) {
-      steps.push(skipped(step, step.stage === 'run' ? 'run steps start the program and are not executed by install' : `stage ${step.stage} not selected`));
+      notRun(step.stage === 'run' ? 'run steps start the program and are not executed by install' : `stage ${step.stage} not selected`);
       continue;
     }
     if (step.stage === 'system' && !o.allowSystem) {
-      steps.push(skipped(step, 'installs system packages: rerun with --allow-system to run it'));
+      notRun('installs system packages: rerun with --allow-system to run it');
       continue;
     }
     if (step.needsInput?.length) {
-      steps.push(skipped(step, `needs values you must supply: ${step.needsInput.join(', ')}`));
+      notRun(`needs values you must supply: ${step.needsInput.join(', ')}`);
       continue;
     }
     if (broken) {
-      steps.push(skipped(step, `not run: ${broken}`));
+      notRun(`not run: ${broken}`);
       continue;
     }
     const outcome = await runStep(step, index, o);

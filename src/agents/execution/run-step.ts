@@ -31,6 +31,8 @@ export interface StepRunOptions {
 export type StepEvent =
   | { type: 'begin'; runId: string; total: number; sandbox: string }
   | { type: 'step-start'; index: number; step: PlanStep; attempt: number; command: string }
+  /** A step that is not run (blocked, skipped): said as it is reached, so progress shows every step. */
+  | { type: 'step-skip'; index: number; step: PlanStep; status: 'blocked' | 'skipped'; reason: string }
   | { type: 'output'; index: number; chunk: string }
   | { type: 'step-end'; index: number; status: string; durationMs: number; exitCode: number | null; tests?: TestCounts }
   | { type: 'fix'; index: number; fix: ProposedFix; reason: string };
