@@ -36,7 +36,7 @@ export const Backoff = z.object({
 
 export const RetryPolicy = z.object({
   /** Total attempts including the first (1 = no retry). */
-  attempts: z.number().int().min(1).max(100),
+  attempts: z.number().int().min(1).max(100).describe('total attempts including the first (1 = no retry)'),
   backoff: Backoff.optional(),
 }).strict();
 export type RetryPolicy = z.infer<typeof RetryPolicy>;
@@ -48,9 +48,9 @@ export type RetryPolicy = z.infer<typeof RetryPolicy>;
  * so the enclosing container, up to the run).
  */
 export const ErrorHandler = z.object({
-  goto: StepId.optional(),
-  compensate: StepId.optional(),
-}).strict();
+  goto: StepId.optional().describe('continue the thread at this step; expressions see the failure as `error`'),
+  compensate: StepId.optional().describe('first run this compensation chain (it sees `error`)'),
+}).strict().describe('on a final failure: compensate, then goto; with neither the failure fails the thread');
 export type ErrorHandler = z.infer<typeof ErrorHandler>;
 
 const base = {
@@ -61,37 +61,37 @@ const base = {
    * `next`/choice/`goto` edges must contain a step with `maxVisits` (validation refuses unbounded
    * cycles); entering it once more fails the step with LOOP_LIMIT.
    */
-  maxVisits: z.number().int().min(1).max(100_000).optional(),
+  maxVisits: z.number().int().min(1).max(100_000).optional().describe('bound for cycles: entering the step more often fails it with LOOP_LIMIT'),
 };
 
 const withNext = { next: StepId.optional() };
 const failurePolicy = {
   onError: ErrorHandler.optional(),
   /** Per attempt; without it the agent runtime's call timeout applies (60 s). */
-  timeoutMs: z.number().int().min(1).max(86_400_000).optional(),
+  timeoutMs: z.number().int().min(1).max(86_400_000).optional().describe('per attempt; default: the agent runtime call timeout (60 s)'),
 };
 
 export const TaskStep = z.object({
   ...base, ...withNext, ...failurePolicy,
   type: z.literal('task'),
   /** Send to this agent id; otherwise the registry picks an agent that has the capability. */
-  agent: Identifier.optional(),
+  agent: Identifier.optional().describe('agent id; default: any agent offering the capability'),
   capability: z.string().min(1).max(120).regex(/^[a-z][a-z0-9_.-]*$/, 'must be a capability name (lower-case, a-z 0-9 _ . -)'),
   /** Capability parameters: literal JSON, or `=expression` strings. */
-  input: z.record(z.string(), z.unknown()).default({}),
+  input: z.record(z.string(), z.unknown()).default({}).describe('capability parameters: literal JSON, or strings starting with = holding a JSONata expression over input, steps, item, index, iteration, last, error, $runId, $stepKey'),
   retry: RetryPolicy.optional(),
   /**
    * The step may run more than once with the same input (its effect is deduplicated, e.g. by an
    * idempotency key built from `$runId` and `$stepKey`). After a crash an idempotent step in flight
    * is run again; a non-idempotent one is marked interrupted and goes to its error handler.
    */
-  idempotent: z.boolean().default(false),
+  idempotent: z.boolean().default(false).describe('safe to run again: after a crash an in-flight idempotent step is re-run, any other is marked interrupted'),
 }).strict();
 
 export const ChoiceStep = z.object({
   ...base,
   type: z.literal('choice'),
-  choices: z.array(z.object({ when: Expression, next: StepId }).strict()).min(1),
+  choices: z.array(z.object({ when: Expression, next: StepId }).strict()).min(1).describe('the first whose `when` expression holds is taken'),
   /** Where to go when no `when` holds; absent = the thread ends here. */
   default: StepId.optional(),
 }).strict();
@@ -106,19 +106,19 @@ export const ParallelStep = z.object({
   ...base, ...withNext, ...failurePolicy,
   type: z.literal('parallel'),
   /** Entry step of each branch thread. */
-  branches: z.array(StepId).min(1).max(1000),
+  branches: z.array(StepId).min(1).max(1000).describe('entry step of each branch thread'),
   /** `all` (default): wait for every branch. `{ first: N }`: fork/join on the first N to finish; the rest are cancelled. */
-  join: JoinPolicy.default('all'),
+  join: JoinPolicy.default('all').describe('"all", or { "first": N } to continue after N branches (the rest are cancelled)'),
 }).strict();
 
 export const ForeachStep = z.object({
   ...base, ...withNext, ...failurePolicy,
   type: z.literal('foreach'),
   /** Expression giving the list to fan out over. */
-  items: Expression,
+  items: Expression.describe('JSONata expression giving the list'),
   /** Entry step of the per-item thread; it sees `item` and `index`. */
-  do: StepId,
-  concurrency: z.number().int().min(1).max(10_000).default(1),
+  do: StepId.describe('entry step of the per-item thread (sees item, index)'),
+  concurrency: z.number().int().min(1).max(10_000).default(1).describe('items in flight at once'),
   /** Refuse lists longer than this (a bad expression must not start a million threads). */
   maxItems: z.number().int().min(0).max(100_000).default(10_000),
 }).strict();
@@ -129,8 +129,8 @@ export const LoopStep = z.object({
   /** Entry step of the per-iteration thread; it sees `iteration` and `last`. */
   do: StepId,
   /** Checked before each iteration (with `iteration` and `last`); false ends the loop. */
-  while: Expression,
-  maxIterations: z.number().int().min(1).max(100_000),
+  while: Expression.describe('checked before each iteration (sees iteration, last)'),
+  maxIterations: z.number().int().min(1).max(100_000).describe('the bound every loop must have'),
   /** When the bound is reached while `while` still holds: `fail` (default) or `stop` quietly. */
   onLimit: z.enum(['fail', 'stop']).default('fail'),
 }).strict();
@@ -169,7 +169,7 @@ export const WorkflowDefinition = z.object({
   inputs: z.array(CapabilityParameter).default([]),
   /** First step of the main thread; default: the first step listed. */
   start: StepId.optional(),
-  steps: z.array(WorkflowStep).min(1).max(10_000),
+  steps: z.array(WorkflowStep).min(1).max(10_000).describe('task | choice | parallel | foreach | loop | pass | fail steps, linked by next'),
   /** Run output: an expression over the final context; default: the output of the main thread's last step. */
   output: Expression.optional(),
 }).strict();
