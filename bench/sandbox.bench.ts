@@ -51,10 +51,12 @@ async function main(): Promise<void> {
   try {
     mkdirSync(join(dir, 'repo'));
     const mk = (name: string) => prepareWorkspace(join(dir, 'repo'), join(dir, name));
-    const backends: [string, Sandbox][] = [
-      ['none', new NoneSandbox(mk('none'))],
-      ['bwrap', new BwrapSandbox({ ...mk('bwrap'), bwrapPath })],
-      ['bwrap, no cgroup', new BwrapSandbox({ ...mk('bwrap-nocg'), bwrapPath, useCgroups: false })],
+    const bw = new BwrapSandbox({ ...mk('bwrap'), bwrapPath });
+    const backends: [string, Sandbox, boolean][] = [
+      ['none', new NoneSandbox(mk('none')), false],
+      ['bwrap', bw, false],
+      ['bwrap, no cgroup', new BwrapSandbox({ ...mk('bwrap-nocg'), bwrapPath, useCgroups: false }), false],
+      [`bwrap, network on (${bw.networkIsolation === 'slirp4netns' ? 'slirp4netns' : 'host network'})`, bw, true],
     ];
     const ws = join(dir, 'none', 'workspace');
     const rows: { cmd: string; run: string; ms: number; ratio: number }[] = [];
@@ -62,10 +64,10 @@ async function main(): Promise<void> {
     for (const [cmd, times] of [['true', N], ['node -e 0', M]] as const) {
       const runs: [string, () => Promise<void>][] = [
         ['baseline: bash -c', () => direct(cmd, ws, home)],
-        ...backends.map(([name, sb]): [string, () => Promise<void>] => [
+        ...backends.map(([name, sb, network]): [string, () => Promise<void>] => [
           name,
           async () => {
-            const r = await sb.exec({ command: cmd, limits });
+            const r = await sb.exec({ command: cmd, limits, network });
             if (r.exitCode !== 0) throw new Error(`${name}: ${cmd} failed: ${r.output}`);
           },
         ]),
@@ -80,7 +82,7 @@ async function main(): Promise<void> {
         rows.push({ cmd, run: n, ms, ratio: ms / base });
       }
     }
-    for (const [, sb] of backends) await sb.dispose();
+    for (const sb of new Set(backends.map(([, s]) => s))) await sb.dispose();
     console.log(`load average ${loadavg()[0].toFixed(1)}, uid ${process.getuid?.()}, ${N}× true, ${M}× node -e 0 (median per command)\n`);
     console.log('| command | run | ms per command | × baseline | overhead (ms) |');
     console.log('|---|---|---:|---:|---:|');
