@@ -396,6 +396,12 @@ describe('Markdown code blocks', () => {
     expect(find(candidates, 'npm run test:unit').confidence).toBeLessThan(find(candidates, 'npm test').confidence - 0.2);
   });
 
+  it('reads MyST code-block directives in Markdown', () => {
+    const fs = fixtureRepo({ 'docs/installation.md': '# Installation\n\n```{code-block} bash\n:caption: from source\n\npip install -e .\n```\n\n```{code-block} python\nimport x\n```\n' });
+    const { candidates } = extractDocs(fs);
+    expect(candidates.map((c) => [c.command, c.source.line, c.stage])).toEqual([['pip install -e .', 6, 'install']]);
+  });
+
   it('finds code blocks inside list items with their real line numbers', () => {
     const fs = fixtureRepo({
       'readme.markdown': dedent(`

@@ -88,9 +88,14 @@ function remarkBlocks(text: string, headingStack: HeadingStack): DocBlock[] {
         const startText = srcLines[start - 1] ?? '';
         const fenced = /^\s*(>\s*)*(```|~~~)/.test(startText) || /^\s*([-*+]|\d+[.)])\s+(```|~~~)/.test(startText);
         const first = fenced ? start + 1 : start;
+        // MyST (Sphinx Markdown): ```{code-block} bash — the language is the directive's argument.
+        const myst = /^\{(code-block|code|sourcecode|prompt)\}$/i.test(node.lang ?? '');
+        const lang = myst ? (node.meta ?? '').trim().split(/\s+/)[0] ?? '' : node.lang ?? '';
+        // MyST directive options (":caption: x") open the block; they are not commands.
+        const value = myst ? node.value.replace(/^(\s*:[\w-]+:.*\n)+/, (m) => '\n'.repeat(m.split('\n').length - 1)) : node.value;
         blocks.push({
-          lang: (node.lang ?? '').toLowerCase(),
-          lines: node.value.split('\n').map((t, i) => ({ text: t, line: first + i })),
+          lang: lang.toLowerCase(),
+          lines: value.split('\n').map((t, i) => ({ text: t, line: first + i })),
           headings: headingStack.map((h) => h.text),
           lead,
           form: fenced ? 'fenced' : 'indented',
