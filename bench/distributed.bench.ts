@@ -37,7 +37,7 @@ interface Row { label: string; workers: number; ms: number; stepsPerSec: number 
 async function novaRound(store: Store, schema: string, home: string, workers: number): Promise<Row> {
   const prefix = uniqueName('bench');
   const redis = await connectRedis(TEST_REDIS_URL);
-  const procs: WorkerProc[] = await Promise.all(Array.from({ length: workers }, () => startWorker(workerEnv(schema, home), prefix, { concurrency, lockMs: 10_000 })));
+  const procs: WorkerProc[] = await Promise.all(Array.from({ length: workers }, () => startWorker(workerEnv(schema, home), prefix, { concurrency, lockMs: 10_000, capabilities: ['test.effect'] })));
   const executor = new BullMQWorkflowExecutor({ store, connection: redis, prefix, pollMs: 20 });
   const t0 = performance.now();
   const ids = await Promise.all(Array.from({ length: runs }, (_, i) => executor.start(definition, { i })));

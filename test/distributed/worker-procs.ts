@@ -26,9 +26,10 @@ export function workerEnv(schema: string, home: string): NodeJS.ProcessEnv {
   return { ...process.env, NOVA_DATABASE_URL: schemaUrl(schema), NOVA_REDIS_URL: TEST_REDIS_URL, NOVA_HOME: home, NOVA_CONFIG: '' };
 }
 
-export function startWorker(env: NodeJS.ProcessEnv, prefix: string, opts: { concurrency?: number; lockMs?: number } = {}): Promise<WorkerProc> {
+export function startWorker(env: NodeJS.ProcessEnv, prefix: string, opts: { concurrency?: number; lockMs?: number; capabilities?: string[] } = {}): Promise<WorkerProc> {
   const args = ['bin/nova.js', 'worker', '--agents-module', 'test/distributed/effect-agent.ts', '--prefix', prefix,
-    '--concurrency', String(opts.concurrency ?? 4), '--lock-ms', String(opts.lockMs ?? 2000), '--json'];
+    '--concurrency', String(opts.concurrency ?? 4), '--lock-ms', String(opts.lockMs ?? 2000), '--json',
+    ...(opts.capabilities ? ['--capabilities', opts.capabilities.join(',')] : [])];
   const proc = spawn(process.execPath, args, { cwd: process.cwd(), env, stdio: ['ignore', 'pipe', 'pipe'] });
   const stderr: string[] = [];
   createInterface({ input: proc.stderr! }).on('line', (l) => { stderr.push(l); });
