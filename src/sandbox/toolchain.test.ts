@@ -68,6 +68,14 @@ describe('provisionToolchain (network: npm registry)', () => {
     expect(t.ok).toBe(false);
   }, 60_000);
 
+  it('provides a Node the pinned package manager runs on (pnpm 11 needs >=22.13), from the oldest fitting major', async () => {
+    const t = await provisionToolchain({ sandbox: sb, ecosystems: [{ name: 'node', root: '.', packageManager: 'pnpm', packageManagerVersion: '11.3.0' }] });
+    expect(t.tools.find((x) => x.tool === 'node')).toMatchObject({ via: 'npm-registry', ok: true, found: expect.stringMatching(/^22\./) });
+    expect(t.notes.join(' ')).toMatch(/because pnpm 11\.3\.0 needs >=22/);
+    const r = await sb.exec({ command: 'node --version; pnpm --version', limits: { timeoutMs: 30_000 }, pathPrepend: t.pathPrepend, env: t.env });
+    expect(r.output).toMatch(/^v22\.[\s\S]*^11\.3\.0$/m);
+  }, 240_000);
+
   it('installs the Node line the project asks for from the npm registry when the local one does not fit', async () => {
     const t = await provisionToolchain({ sandbox: sb, ecosystems: [{ name: 'node', root: '.', packageManager: 'npm', languageVersion: '18' }] });
     const node = t.tools.find((x) => x.tool === 'node');
