@@ -69,10 +69,14 @@ describe('provisionToolchain (network: npm registry)', () => {
   }, 60_000);
 
   it('provides a Node the pinned package manager runs on (pnpm 11 needs >=22.13), from the oldest fitting major', async () => {
-    const t = await provisionToolchain({ sandbox: sb, ecosystems: [{ name: 'node', root: '.', packageManager: 'pnpm', packageManagerVersion: '11.3.0' }] });
+    mkdirSync(join(dir.path, 'repo11'));
+    writeFileSync(join(dir.path, 'repo11', 'package.json'), JSON.stringify({ name: 'y', packageManager: 'pnpm@11.3.0' }));
+    const sb11 = await createSandbox(undefined, prepareWorkspace(join(dir.path, 'repo11'), join(dir.path, 'run11')));
+    const t = await provisionToolchain({ sandbox: sb11, ecosystems: [{ name: 'node', root: '.', packageManager: 'pnpm', packageManagerVersion: '11.3.0' }] });
     expect(t.tools.find((x) => x.tool === 'node')).toMatchObject({ via: 'npm-registry', ok: true, found: expect.stringMatching(/^22\./) });
     expect(t.notes.join(' ')).toMatch(/because pnpm 11\.3\.0 needs >=22/);
-    const r = await sb.exec({ command: 'node --version; pnpm --version', limits: { timeoutMs: 30_000 }, pathPrepend: t.pathPrepend, env: t.env });
+    const r = await sb11.exec({ command: 'node --version; pnpm --version', limits: { timeoutMs: 30_000 }, pathPrepend: t.pathPrepend, env: t.env });
+    await sb11.dispose();
     expect(r.output).toMatch(/^v22\.[\s\S]*^11\.3\.0$/m);
   }, 240_000);
 
