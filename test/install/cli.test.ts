@@ -3,12 +3,13 @@
  * terminal, the readable report, `nova runs list`, exports that reproduce the install, and exit
  * code 2 with a clear message for bad input.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DEPS, DEPS_TEST, explain, json, nodeProject, nova, novaHome } from './fixtures.js';
+import { DEPS, DEPS_TEST, explain, json, nodeProject, nova, NOVA_BIN, novaHome, processesMentioning } from './fixtures.js';
 
 const home = novaHome();
 const work = mkdtempSync(join(tmpdir(), 'nova-e2e-cli-'));
@@ -103,6 +104,36 @@ describe('nova install (CLI)', () => {
     const m = await nova(['install', repo.root, '--memory', 'lots'], { home: home.path });
     expect(m.code).toBe(2);
     expect(m.stderr).toMatch(/--memory.*"lots" is not a size/);
+  });
+
+  it('Ctrl-C during a step: exit 130, the run is closed (not left "running"), nothing of it survives', async () => {
+    const token = randomBytes(6).toString('hex');
+    const hang = nodeProject({ name: 'interrupted', scripts: { test: `node hang-${token}.js` }, files: { [`hang-${token}.js`]: 'setInterval(() => {}, 1000);\n' } });
+    try {
+      const child = spawn(process.execPath, [NOVA_BIN, 'install', hang.root], { env: { ...process.env, NOVA_HOME: home.path }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stderr = '';
+      let interrupting = false;
+      const code = await new Promise<number | null>((resolve) => {
+        child.stderr.setEncoding('utf8').on('data', (c: string) => {
+          stderr += c;
+          // The hanging test step has started: interrupt it a moment later.
+          if (!interrupting && /\[2\/2\] test npm test\n/.test(stderr)) {
+            interrupting = true;
+            setTimeout(() => child.kill('SIGINT'), 1000);
+          }
+        });
+        child.on('close', resolve);
+        setTimeout(() => child.kill('SIGKILL'), 60_000);
+      });
+      expect(code, stderr).toBe(130);
+      const runId = /interrupted \(SIGINT\): install run (\w+) stopped/.exec(stderr)?.[1];
+      expect(runId, stderr).toBeDefined();
+      const shown = JSON.parse((await nova(['runs', 'show', runId!, '--json'], { home: home.path })).stdout) as { status: string };
+      expect(shown.status).toBe('error');
+      expect(processesMentioning(token)).toEqual([]);
+    } finally {
+      hang.cleanup();
+    }
   });
 
   it.skipIf(dockerRuns)('exit 2 with a clear message for --sandbox docker when no Docker engine runs (skipped where one does)', async () => {

@@ -22,6 +22,7 @@ import { Progress } from '../progress.js';
 import { parseByteSize, type InstallLimits } from '../../install/limits.js';
 import { printJson, printText, log } from '../output.js';
 import { renderReport } from '../../install/report.js';
+import { finishRun } from '../../store/runs.js';
 import { exportDockerfile, exportSetupScript, type WorkedStep } from '../../install/export.js';
 import { ulid } from 'ulid';
 import { z } from 'zod';
@@ -112,6 +113,20 @@ export const installCommand: CommandModule = (program, ctx) => {
       if (opts.maxFixes !== undefined) input.maxFixAttempts = opts.maxFixes;
       if (!opts.test) input.stages = ['system', 'install', 'build'];
       if (!json) log(`planning ${target} …`);
+      // Ctrl-C / kill: the sandbox dies with us (--die-with-parent); close the run record so it
+      // does not stay "running" forever, and say so.
+      const onSignal = (sig: NodeJS.Signals) => {
+        progress.stop();
+        log(`interrupted (${sig}): install run ${installRunId} stopped`);
+        const code = sig === 'SIGINT' ? 130 : 143;
+        void finishRun(store, installRunId, 'error', { interrupted: sig }).catch(() => {}).finally(() => process.exit(code));
+      };
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+      ctx.onClose(async () => {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+      });
       const runId = await executor.start(definition, input, { tenant: config.tenant });
       const outcome = await executor.wait(runId);
       progress.stop();
