@@ -34,7 +34,7 @@ const ROOT_MARKERS = /^(package\.json|pyproject\.toml|setup\.py|setup\.cfg|Pipfi
 /** Folder names whose nested projects are samples, fixtures or vendored code, not the project. */
 const NOT_A_PROJECT_DIR = new Set([
   'test', 'tests', 'testdata', 'test-data', 'fixtures', '__fixtures__', 'fixture', 'examples', 'example', 'samples', 'sample',
-  'docs', 'doc', 'documentation', 'third_party', 'third-party', 'thirdparty', 'external', 'extern', 'deps', 'benchmarks', 'bench',
+  'docs', 'doc', 'documentation', 'third_party', 'third-party', 'thirdparty', 'external', 'extern', 'deps', 'benchmarks', 'benchmark', 'bench', 'website', 'www',
   'templates', 'template', 'fuzz', 'support', 'misc', 'extras', 'utils', 'scaffold', 'demo', 'demos', 'playground', 'contrib', '.github', '.devcontainer', 'ci', 'scripts', 'tools',
 ]);
 
