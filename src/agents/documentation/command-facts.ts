@@ -182,6 +182,12 @@ export function stageOfCommand(part: string): Stage | undefined {
     return undefined;
   }
   if (/^(virtualenv|pyenv-virtualenv)$/.test(cmd)) return 'install';
+  if (cmd === 'node' || cmd === 'nodejs') {
+    if (w.includes('--test')) return 'test';
+    const script = w.slice(1).find((x) => !x.startsWith('-'));
+    if (script && /\.(c|m)?[jt]s$|^\.{0,2}\//.test(script)) return /(^|\/)(test|spec)/.test(script) ? 'test' : /(^|\/)(build|compile|bundle)/.test(script) ? 'build' : 'run';
+    return undefined;
+  }
   if (/^(uvicorn|gunicorn|flask|streamlit|jupyter|celery|daphne|hypercorn|fastapi)$/.test(cmd)) return cmd === 'flask' && !w.includes('run') ? undefined : 'run';
   if (cmd === 'source' || cmd === '.') return /activate/.test(a1) ? 'install' : undefined;
 
@@ -366,6 +372,9 @@ export function findPlaceholders(fullCommand: string): string[] {
   for (const m of command.matchAll(/\[[^\]\s]*(?:your|name|path|token|key|user|version|password|here)[^\]]*\]/gi)) add(m[0]);
   for (const m of command.matchAll(/(^|[^\w])([xX]{3,}(?:[-_][xX]{2,})*)(?=$|[^\w])/g)) add(m[2]);
   for (const m of command.matchAll(/(?:^|[\s=])((?:\/|~\/)?path\/to\/[\w.\/-]*)/g)) add(m[1]);
+  // Elided arguments: `fd … -X ls`, `cmd ... --flag` (but not Go's `./...`).
+  for (const m of command.matchAll(/(?:^|\s)(…|\.\.\.)(?=\s|$)/g)) add(m[1]);
+  if (command.includes('…') && !found.has('…')) add('…');
   for (const m of command.matchAll(/\b(?:REPLACE_ME|CHANGEME|CHANGE_ME|TODO_\w+|<\.\.\.>|\.\.\.)(?=\s|$)/g)) if (m[0] !== '...') add(m[0]);
   // Report each placeholder once: `your-token` inside `<your-token>` is the same one.
   const all = [...found];

@@ -301,7 +301,7 @@ describe('Markdown code blocks', () => {
 
   it('gives installing the published package (pip install <itself>) in Usage a low confidence', () => {
     const fs = fixtureRepo({
-      'pyproject.toml': '[project]\nname = "fancy_tool"\nversion = "1.0"\n',
+      'pyproject.toml': '[build-system]\nrequires = ["hatchling"]\n\n[project]\nclassifiers = ["A", "B"]\nname = "fancy_tool"\nversion = "1.0"\n',
       'README.md': dedent(`
         ## Usage
 
@@ -323,7 +323,7 @@ describe('Markdown code blocks', () => {
 
   it('lowers installing the released project through system package managers, and skips clones with options', () => {
     const fs = fixtureRepo({
-      'Cargo.toml': '[package]\nname = "ripgrep"\n',
+      'Cargo.toml': '[package]\nauthors = ["Andrew <a@example.com>"]\nname = "ripgrep"\n\n[dependencies]\nname = "not-this"\n',
       'README.md': dedent(`
         ## Installation
 
@@ -400,6 +400,35 @@ describe('Markdown code blocks', () => {
     const fs = fixtureRepo({ 'docs/installation.md': '# Installation\n\n```{code-block} bash\n:caption: from source\n\npip install -e .\n```\n\n```{code-block} python\nimport x\n```\n' });
     const { candidates } = extractDocs(fs);
     expect(candidates.map((c) => [c.command, c.source.line, c.stage])).toEqual([['pip install -e .', 6, 'install']]);
+  });
+
+  it('treats `> cmd` blocks followed by printed files as prompt and output; unknown CLIs become weak run steps', () => {
+    const fs = fixtureRepo({
+      'README.md': dedent(`
+        ## How to use
+
+        ${fence}bash
+        > fd netfl
+        Software/python/imdb-ratings/netflix-details.py
+        > fd -e md
+        README.md
+        ${fence}
+
+        ## Options
+
+        ${fence}sh
+        pizza-options --cheese blue
+        node examples/pizza.js --help
+        fd … -X ls
+        ${fence}
+      `),
+    });
+    const { candidates } = extractDocs(fs);
+    expect(candidates.map((c) => [c.command, c.stage])).toEqual([
+      ['fd netfl', 'run'], ['fd -e md', 'run'], ['pizza-options --cheese blue', 'run'], ['node examples/pizza.js --help', 'run'], ['fd … -X ls', 'run'],
+    ]);
+    expect(find(candidates, 'pizza-options --cheese blue').confidence).toBeLessThan(0.4);
+    expect(find(candidates, 'fd … -X ls').needsInput).toEqual(['…']);
   });
 
   it('finds code blocks inside list items with their real line numbers', () => {

@@ -12,7 +12,7 @@ import { rstBlocks } from './rst.js';
 import { plainTextBlocks } from './plaintext.js';
 import { asciidocBlocks } from './asciidoc.js';
 import type { DocBlock } from './doc-block.js';
-import { classifyLang, commandsInBlock, isConsoleLang, looksLikeShellBlock } from './shell-block.js';
+import { classifyLang, commandsInBlock, isConsoleLang, isKnownCommandWord, looksLikeShellBlock } from './shell-block.js';
 import { findPlaceholders, isLintCommand, platformOfCommand, stageOfScript, commandWords } from './command-facts.js';
 import { sectionFacts, SECTION_CONFIDENCE } from './sections.js';
 import { projectIdentity, repoNameFromUrl, type ProjectIdentity } from './project-identity.js';
@@ -153,8 +153,16 @@ function candidatesFromBlocks(blocks: DocBlock[], doc: DocInfo, fs: RepoFs, iden
       const platform: Platform = cmdPlatform === 'windows' || cmdPlatform === 'macos'
         ? cmdPlatform
         : section.platform ?? cmdPlatform ?? (langKind === 'windows' ? 'windows' : 'any');
-      const stage: Stage = stageOfScript(command) ?? section.stage ?? defaultStage(doc.kind);
+      const byCommand = stageOfScript(command);
+      let stage: Stage = byCommand ?? section.stage ?? defaultStage(doc.kind);
       let confidence = base;
+      // Neither the command nor the section says what this is, and its first word is not a known
+      // tool or a file of the checkout: most likely an example of the project's own CLI.
+      const first = commandWords(command)[0] ?? '';
+      if (!byCommand && !isKnownCommandWord(first) && !first.includes('/') && !fs.exists(first)) {
+        if (!section.stage || section.stage === 'run') stage = 'run';
+        confidence -= 0.15;
+      }
       if (needsInput.length) confidence -= 0.15;
       if (isLintCommand(command)) confidence -= 0.2; // style checks: weak evidence of how to test
       if (installsPublishedSelf(command, identity)) confidence = section.kind === 'usage' ? 0.15 : 0.2;

@@ -30,16 +30,13 @@ export function projectIdentity(fs: RepoFs): ProjectIdentity {
     } catch { /* malformed manifests are reported by the analysis agent */ }
   }
   const pyproject = fs.readText('pyproject.toml', LIMIT);
-  if (pyproject) {
-    const m = /^\[(project|tool\.poetry)\][^[]*?^name\s*=\s*["']([^"']+)["']/ms.exec(pyproject);
-    addPkg(m?.[2]);
-  }
+  if (pyproject) addPkg(nameIn(section(pyproject, 'project') ?? section(pyproject, 'tool.poetry')));
   const setupCfg = fs.readText('setup.cfg', LIMIT);
-  if (setupCfg) addPkg(/^\[metadata\][^[]*?^name\s*=\s*(\S+)/ms.exec(setupCfg)?.[1]);
+  if (setupCfg) addPkg(/^name\s*=\s*(\S+)/m.exec(section(setupCfg, 'metadata') ?? '')?.[1]);
   const setupPy = fs.readText('setup.py', LIMIT);
   if (setupPy) addPkg(/\bname\s*=\s*["']([^"']+)["']/.exec(setupPy)?.[1]);
   const cargo = fs.readText('Cargo.toml', LIMIT);
-  if (cargo) addPkg(/^\[package\][^[]*?^name\s*=\s*["']([^"']+)["']/ms.exec(cargo)?.[1]);
+  if (cargo) addPkg(nameIn(section(cargo, 'package')));
   const gomod = fs.readText('go.mod', LIMIT);
   const mod = gomod ? /^module\s+(\S+)/m.exec(gomod)?.[1] : undefined;
   if (mod) {
@@ -66,6 +63,20 @@ export function projectIdentity(fs: RepoFs): ProjectIdentity {
   if (url) repoNames.add(repoNameFromUrl(url));
   for (const n of packageNames) repoNames.add(n.split('/').pop()!);
   return { packageNames, repoNames };
+}
+
+/** The body of an INI/TOML section: from its `[header]` line to the next header line. */
+function section(text: string, header: string): string | undefined {
+  const lines = text.split('\n');
+  const start = lines.findIndex((l) => l.trim() === `[${header}]`);
+  if (start < 0) return undefined;
+  let end = start + 1;
+  while (end < lines.length && !/^\[[^\]]+\]\s*$/.test(lines[end].trim())) end++;
+  return lines.slice(start + 1, end).join('\n');
+}
+
+function nameIn(body: string | undefined): string | undefined {
+  return body ? /^name\s*=\s*["']([^"']+)["']/m.exec(body)?.[1] : undefined;
 }
 
 export function repoNameFromUrl(url: string): string {

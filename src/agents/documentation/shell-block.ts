@@ -120,8 +120,12 @@ export function commandsInBlock(lines: BlockLine[], opts: { consoleMode?: boolea
   const consoleMode = !!opts.consoleMode;
   // `> ` is a prompt only in blocks written entirely with it; next to `$ ` lines it is output
   // (npm prints `> pkg@1.0.0 build`) or a continuation prompt.
-  const gtPrompt = lines.some((l) => l.text.trim()) && lines.every((l) => !l.text.trim() || /^\s*>\s/.test(l.text));
-  const usesPrompts = gtPrompt || lines.some((l) => matchPrompt(l.text, consoleMode) !== undefined);
+  // It is the prompt when every line uses it, or when the block opens with it and no other prompt
+  // appears (`> fd pattern` followed by the files it prints).
+  const nonBlank = lines.filter((l) => l.text.trim());
+  const unixPrompted = lines.some((l) => matchPrompt(l.text, consoleMode) !== undefined);
+  const gtPrompt = nonBlank.length > 0 && (nonBlank.every((l) => /^\s*>\s/.test(l.text)) || (!unixPrompted && /^\s*>\s/.test(nonBlank[0].text)));
+  const usesPrompts = gtPrompt || unixPrompted;
   const out: BlockCommand[] = [];
   let cur: BlockCommand | undefined;
   let heredocEnd: string | undefined;
@@ -201,6 +205,11 @@ const COMMAND_WORDS = new Set([
   'set', 'setx', 'powershell', 'pwsh', 'corepack', 'lerna', 'nx', 'turbo', 'kubectl', 'helm', 'terraform', 'ansible', 'vagrant',
   'ldconfig', 'dpkg', 'rpm', 'systemctl', 'service', 'env', 'nix', 'nix-shell', 'direnv', 'pre-commit', 'sbt', 'lein', 'elixir',
 ]);
+
+/** Whether a word is a well-known command (package managers, build tools, shell builtins…). */
+export function isKnownCommandWord(word: string): boolean {
+  return COMMAND_WORDS.has(word);
+}
 
 /** The first word of a line after stripping a prompt, for recognising shell-looking lines. */
 export function looksLikeCommandLine(text: string): boolean {
