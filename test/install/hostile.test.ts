@@ -24,6 +24,7 @@ const repo = nodeProject({
     test: 'node scripts/escape.js',
     hang: `node scripts/hang-${token}.js`,
     bomb: `bash scripts/bomb-${token}.sh`,
+    'bomb-detached': `bash scripts/detached-${token}.sh`,
     'fill-memory': 'node scripts/memory.js',
     'huge-file': 'bash scripts/huge-file.sh',
     'fill-disk': 'bash scripts/fill-disk.sh',
@@ -36,6 +37,7 @@ const repo = nodeProject({
 \`\`\`sh
 npm run hang
 npm run bomb
+npm run bomb-detached
 npm run fill-memory
 npm run huge-file
 npm run fill-disk
@@ -45,6 +47,8 @@ npm test
     [`scripts/hang-${token}.js`]: 'setInterval(() => {}, 1000);\nprocess.on("SIGTERM", () => {});\n',
     // The test runner that started it keeps waiting, as a real one would.
     [`scripts/bomb-${token}.sh`]: 'f() { f | f & }\nf\nsleep 60\n',
+    // Returns at once and leaves the bomb running in the background: the sandbox must end it.
+    [`scripts/detached-${token}.sh`]: 'f() { f | f & }\nf\n',
     'scripts/memory.js': 'const keep = [];\nfor (;;) keep.push(Buffer.alloc(32 * 1024 * 1024).fill(1));\n',
     'scripts/huge-file.sh': 'head -c 4G /dev/zero > huge.bin\n',
     'scripts/fill-disk.sh': 'for i in $(seq 1 200); do head -c 16M /dev/zero > part-$i.bin || exit 1; done\n',
@@ -104,6 +108,14 @@ describe('hostile steps in a repository (bwrap)', () => {
     const { s, d } = step('npm run bomb');
     expect(['failed', 'timeout']).toContain(s.status);
     expect(d.map((x) => x.pattern).join(' ')).toMatch(/sandbox\.(processes|timeout)|fork/);
+  });
+
+  it('a fork bomb left running in the background after its step returns is ended with the step', () => {
+    const { s, d } = step('npm run bomb-detached');
+    expect(s.durationMs).toBeLessThan(15_000);
+    expect(d.map((x) => x.pattern)).toContain('sandbox.processes-refused');
+    // The next step started in the same sandbox; the check that nothing survives is below.
+    expect(step('npm run fill-memory').s.attempts).toBeGreaterThanOrEqual(1);
   });
 
   it('filling memory is stopped at --memory', () => {

@@ -44,6 +44,9 @@ export interface StepOutcome {
   effectiveCommand?: string;
 }
 
+/** What shells and runtimes print when a fork is refused at the process limit. */
+const FORKS_REFUSED = /fork: (?:retry: )?Resource temporarily unavailable|Cannot fork|fork failed|pthread_create failed|spawn \S+ EAGAIN/i;
+
 function needsNetwork(step: PlanStep): boolean {
   return step.network ?? (step.stage === 'install' || step.stage === 'system');
 }
@@ -116,6 +119,11 @@ export async function runStep(step: PlanStep, index: number, o: StepRunOptions):
     for (const e of entries) diagnosis.push({ step: e.step, pattern: e.pattern, category: e.category, explanation: e.explanation, evidence: e.evidence, fixes: e.fixes.map(({ fx: _fx, ...rest }) => rest) });
   }
 
+  if (r.exitCode === 0 && FORKS_REFUSED.test(r.output)) {
+    // It "succeeded", but something it started kept forking until the process limit refused it
+    // (a fork bomb left in the background): the sandbox ended it with the step; say so.
+    diagnosis.push({ step: index, pattern: 'sandbox.processes-refused', category: 'resource-limit', explanation: 'The step exited 0, but processes it started hit the sandbox\'s process-count limit; whatever was still running was ended with the step.', evidence: FORKS_REFUSED.exec(r.output)?.[0], fixes: [] });
+  }
   const status = r.exitCode === 0 ? 'success' : r.timedOut ? 'timeout' : 'failed';
   const durationMs = Date.now() - started;
   o.onEvent?.({ type: 'step-end', index, status, durationMs, exitCode: r.exitCode, tests });
