@@ -6,6 +6,7 @@ import type { Store } from '../../store/store.js';
 import { connectRedis } from '../../bus/redis-streams/redis-connection.js';
 import { TenantQuotas } from '../../quota/tenant-quotas.js';
 import { parseDefinition } from '../definition.js';
+import type { WorkflowEvent } from '../../protocol/workflow.js';
 import { BullMQWorkflowExecutor } from './bullmq-executor.js';
 import { WorkflowWorker } from './workflow-worker.js';
 import { EffectAgent, createEffectTable } from '../../../test/distributed/effect-agent.js';
@@ -47,8 +48,8 @@ describe.skipIf(!!pgSkip || !!redisSkip)('BullMQ workflow executor (PostgreSQL +
     await cleanupStore();
   });
 
-  async function cluster(workers: number, opts: { quotas?: TenantQuotas } = {}) {
-    const executor = new BullMQWorkflowExecutor({ store, connection: redis, prefix, quotas: opts.quotas, pollMs: 20 });
+  async function cluster(workers: number, opts: { quotas?: TenantQuotas; onEvent?: (e: WorkflowEvent) => void } = {}) {
+    const executor = new BullMQWorkflowExecutor({ store, connection: redis, prefix, quotas: opts.quotas, pollMs: 20, onEvent: opts.onEvent });
     closers.push(() => executor.close());
     for (let i = 0; i < workers; i++) {
       const w = await WorkflowWorker.start({ store, connection: redis, prefix, agents: [new EffectAgent(store, `w${i}`)], concurrency: 4, quotas: opts.quotas, sweepMs: 0 });
@@ -59,7 +60,8 @@ describe.skipIf(!!pgSkip || !!redisSkip)('BullMQ workflow executor (PostgreSQL +
   }
 
   it('runs a workflow with a fork/join and step retries across two workers, each effect once', async () => {
-    const ex = await cluster(2);
+    const events: WorkflowEvent[] = [];
+    const ex = await cluster(2, { onEvent: (e) => events.push(e) });
     const runIds = await Promise.all([1, 2, 3].map((n) => ex.start(forkJoin, { n })));
     const outcomes = await Promise.all(runIds.map((id) => ex.wait(id, { timeoutMs: 20_000 })));
     for (const o of outcomes) expect(o.status, JSON.stringify(o.error)).toBe('succeeded');
@@ -71,6 +73,11 @@ describe.skipIf(!!pgSkip || !!redisSkip)('BullMQ workflow executor (PostgreSQL +
     // Any node can report status: the store has the run and its step history.
     const loaded = await ex.coordinator.wf.load(runIds[0]);
     expect(loaded.steps.find((s) => s.stepId === 'flaky')).toMatchObject({ status: 'succeeded', attempt: 3 });
+    // Events committed by the workers reach the waiting node's listener, each once, in order.
+    const mine = events.filter((e) => e.runId === runIds[0]).map((e) => e.type);
+    expect(mine[0]).toBe('run.started');
+    expect(mine.at(-1)).toBe('run.succeeded');
+    expect(mine.filter((t) => t === 'step.retried')).toHaveLength(2);
   });
 
   it('holds a second run of a tenant at its max-runs quota until the first finishes', async () => {

@@ -39,7 +39,9 @@ export class BullMQWorkflowExecutor implements WorkflowExecutor {
   private closed = false;
 
   constructor(private readonly o: BullMQExecutorOptions) {
-    this.coordinator = new RunCoordinator({ store: o.store, connection: o.connection, prefix: o.prefix ?? 'nova', quotas: o.quotas, onEvent: o.onEvent, log: o.log });
+    // Events are relayed from the store while waiting (workers on other machines commit most of
+    // them), so the coordinator here does not emit the few it commits itself a second time.
+    this.coordinator = new RunCoordinator({ store: o.store, connection: o.connection, prefix: o.prefix ?? 'nova', quotas: o.quotas, log: o.log });
   }
 
   async start(definition: WorkflowDefinition, input: Record<string, unknown>, opts: StartOptions = {}): Promise<string> {
@@ -60,11 +62,15 @@ export class BullMQWorkflowExecutor implements WorkflowExecutor {
     return runId;
   }
 
-  /** Resolve when the run is finished (any node's workers may be driving it). */
+  /** Resolve when the run is finished (any node's workers may be driving it). Relays its events to onEvent. */
   async wait(runId: string, opts: { timeoutMs?: number } = {}): Promise<RunOutcome> {
     const run = await this.coordinator.wf.loadRun(runId);
     if (!run) throw new NovaError('NOT_FOUND', `no workflow run with id "${runId}"`, { hint: 'List runs with: nova workflow list' });
-    if (run.status !== 'running') return { runId, status: run.status, output: run.output, error: run.error };
+    if (run.status !== 'running') {
+      await this.relayEvents(runId);
+      this.relayedSeq.delete(runId);
+      return { runId, status: run.status, output: run.output, error: run.error };
+    }
     return new Promise<RunOutcome>((resolve, reject) => {
       const w = { resolve, reject, until: Date.now() + (opts.timeoutMs ?? Number.POSITIVE_INFINITY) };
       const list = this.waiters.get(runId) ?? [];
@@ -86,8 +92,24 @@ export class BullMQWorkflowExecutor implements WorkflowExecutor {
     }, this.o.pollMs ?? 100);
   }
 
+  private readonly relayedSeq = new Map<string, number>();
+
+  /** Hand the run's new events (committed by any node) to onEvent, in order. */
+  private async relayEvents(runId: string): Promise<void> {
+    if (!this.o.onEvent) return;
+    for (;;) {
+      const batch = await this.coordinator.wf.events(runId, { afterSeq: this.relayedSeq.get(runId) ?? 0, limit: 500 });
+      for (const e of batch) {
+        this.relayedSeq.set(runId, e.seq);
+        try { this.o.onEvent(e.event); } catch { /* a listener must not break waiting */ }
+      }
+      if (batch.length < 500) return;
+    }
+  }
+
   private async pollOnce(): Promise<void> {
     const ids = [...this.waiters.keys()];
+    for (const id of ids) await this.relayEvents(id);
     const db = this.o.store.db.withTables<WorkflowTables>() as unknown as Kysely<WorkflowTables>;
     const done = new Set<string>();
     for (let i = 0; i < ids.length; i += 500) {
@@ -98,6 +120,8 @@ export class BullMQWorkflowExecutor implements WorkflowExecutor {
     for (const id of ids) {
       const list = this.waiters.get(id)!;
       if (done.has(id)) {
+        await this.relayEvents(id);
+        this.relayedSeq.delete(id);
         this.waiters.delete(id);
         const run = (await this.coordinator.wf.loadRun(id))!;
         for (const w of list) w.resolve({ runId: id, status: run.status, output: run.output, error: run.error });
