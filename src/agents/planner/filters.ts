@@ -94,8 +94,13 @@ export function isNonBuildWorkflow(file: string | undefined): boolean {
 
 const INFO = new Set(['echo', 'printf', 'env', 'printenv', 'which', 'type', 'pwd', 'ls', 'cat', 'true', 'date', 'uname', 'whoami', 'df', 'free', 'nproc', 'lscpu']);
 
+/** An output redirection into a file (`>`/`>>`, not `2>&1` or `>/dev/null`). */
+const WRITES_FILE = /(?:^|[^2&>])>>?\s*(?!&|\/dev\/null\b)[^\s|;&]/;
+
 /** Every part of the command only prints information (`echo`, `node -v`, `cargo --version`). */
 export function isInformational(command: string): boolean {
+  // `echo x > file` writes a file (a config, a .env, or somewhere it must not): not just printing.
+  if (WRITES_FILE.test(command)) return false;
   const segs = segmentsOf(command);
   return segs.length > 0 && segs.every((w) => INFO.has(w[0]) || (w.length === 2 && /^(--version|-v|-V|version)$/.test(w[1])) || (w.length === 3 && w[1] === '-c' && /version/.test(w[2])));
 }
