@@ -212,6 +212,16 @@ describe('GitHub Actions', () => {
     expect(find(candidates, 'cargo test').platform).toBe('any');
   });
 
+  it('asks for workflow-level secrets only in steps whose script uses them', () => {
+    const fs = fixtureRepo({
+      '.github/workflows/ci.yml': 'on: [push]\nenv:\n  GH_TOKEN: ${{ secrets.GITHUB_TOKEN }}\n  MODE: ci\njobs:\n  t:\n    runs-on: ubuntu-latest\n    steps:\n      - run: npm test\n      - run: ./scripts/fetch-fixtures.sh "$GH_TOKEN"\n',
+    });
+    const { candidates } = extractCi(fs);
+    expect(find(candidates, 'npm test').needsInput).toBeUndefined();
+    expect(find(candidates, 'npm test').env).toEqual({ MODE: 'ci' });
+    expect(find(candidates, './scripts/fetch-fixtures.sh "$GH_TOKEN"').needsInput).toEqual(['secrets.GITHUB_TOKEN']);
+  });
+
   it('reads toolchain versions from node-version-file, go-version-file and the rust-toolchain ref', () => {
     const fs = fixtureRepo({
       '.nvmrc': 'v20.11.1\n',

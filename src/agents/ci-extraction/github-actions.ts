@@ -142,7 +142,7 @@ interface StepScope {
   label: string;
   stepName: string | undefined;
   ctx: ExprContext;
-  env: { values: Record<string, string>; secrets: string[] };
+  env: EnvValues;
   jobPlatform: Platform | undefined;
   jobDefaults: YNode | undefined;
   wfDefaults: YNode | undefined;
@@ -178,7 +178,8 @@ function runStep(step: YNode, scope: StepScope, out: CiFindings): void {
     cwd,
     env: { ...env.values, ...stepEnv.values },
     platform,
-    needsInput: [...env.secrets, ...stepEnv.secrets, ...sub.secrets, ...sub.unresolved],
+    // Workflow/job-level secrets matter to a step only when its script uses the variable.
+    needsInput: [...secretsUsedBy(env, sub.text), ...stepEnv.secrets.map((x) => x.secret), ...sub.secrets, ...sub.unresolved],
     context: jobName,
   }));
 }
@@ -239,13 +240,24 @@ function pickMatrix(node: YNode | undefined, file: string, jobId: string, warnin
   return chooseMatrixEntry(axes, include, exclude) ?? {};
 }
 
+interface EnvValues {
+  values: Record<string, string>;
+  /** Variables whose value is a secret: the secret a person must supply. */
+  secrets: { name: string; secret: string }[];
+}
+
+function secretsUsedBy(env: EnvValues, script: string): string[] {
+  const escape = (n: string) => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'); // names come from untrusted YAML
+  return env.secrets.filter((x) => new RegExp(`\\$\\{?${escape(x.name)}\\b`).test(script)).map((x) => x.secret);
+}
+
 /** Environment values that are literal after substitution; secrets become inputs a person supplies. */
-function literalEnv(raw: Record<string, string>, ctx: ExprContext): { values: Record<string, string>; secrets: string[] } {
+function literalEnv(raw: Record<string, string>, ctx: ExprContext): EnvValues {
   const values: Record<string, string> = {};
-  const secrets: string[] = [];
+  const secrets: EnvValues['secrets'] = [];
   for (const [k, v] of Object.entries(raw)) {
     const sub = substitute(v, ctx);
-    secrets.push(...sub.secrets);
+    for (const secret of sub.secrets) secrets.push({ name: k, secret });
     if (sub.secrets.length || sub.unresolved.length) continue;
     values[k] = sub.text;
   }
