@@ -35,6 +35,7 @@ const repo = nodeProject({
 ## Testing
 
 \`\`\`sh
+echo x > /etc/nova-e2e-readme-${token}
 npm run hang
 npm run bomb
 npm run bomb-detached
@@ -134,6 +135,13 @@ describe('hostile steps in a repository (bwrap)', () => {
     const ws = join(home.path, 'runs', out.runId, 'workspace');
     const hugeBin = join(ws, 'huge.bin');
     if (existsSync(hugeBin)) expect(statSync(hugeBin).size).toBeLessThanOrEqual(64 * 1024 * 1024);
+  });
+
+  it('a README step that writes outside the workspace is blocked by validation and never runs', () => {
+    const { s } = step(`echo x > /etc/nova-e2e-readme-${token}`);
+    expect(s).toMatchObject({ status: 'blocked', attempts: 0, exitCode: null });
+    expect(s.reasons?.join(' ')).toMatch(/\/etc/);
+    expect(existsSync(`/etc/nova-e2e-readme-${token}`)).toBe(false);
   });
 
   it('writes outside the workspace are denied: host files and the original folder are unchanged', () => {
