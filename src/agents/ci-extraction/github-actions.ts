@@ -274,7 +274,7 @@ const SETUP_ACTIONS: [RegExp, string, string[], string?][] = [
   [/^ruby\/setup-ruby$/, 'ruby', ['ruby-version']],
   [/^shivammathur\/setup-php$/, 'php', ['php-version']],
   [/^(dtolnay\/rust-toolchain|actions-rs\/toolchain|actions-rust-lang\/setup-rust-toolchain)$/, 'rust', ['toolchain']],
-  [/^pnpm\/action-setup$/, 'pnpm', ['version']],
+  [/^pnpm\/(action-)?setup$/, 'pnpm', ['version']],
   [/^oven-sh\/setup-bun$/, 'bun', ['bun-version']],
   [/^denoland\/setup-deno$/, 'deno', ['deno-version', 'deno_version']],
   [/^astral-sh\/setup-uv$/, 'uv', ['version']],

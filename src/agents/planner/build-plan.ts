@@ -99,6 +99,13 @@ export async function planRepository(root: string, opts: { target?: string; prob
   const docs = safely('documentation extraction', () => extractDocs(fs), { candidates: [], documents: [], warnings: [] }, warnings);
   const ci: CiEvidence = safely('CI extraction', () => extractCi(fs), { candidates: [], toolchains: [], services: [], warnings: [] }, warnings);
   warnings.push(...analysis.warnings, ...ci.warnings, ...docs.warnings);
+  // A package-manager version pinned only in CI (pnpm/action-setup `version: 11.3.0`) is the one
+  // the project is installed with; the manifest's packageManager field, when present, wins.
+  for (const e of analysis.ecosystems) {
+    if (e.name !== 'node' || e.packageManagerVersion) continue;
+    const pinned = ci.toolchains.find((t) => t.language === e.packageManager && /^\d+(\.\d+){0,2}$/.test(t.version.trim()));
+    if (pinned) e.packageManagerVersion = pinned.version.trim();
+  }
 
   // Evidence in precedence order; merge keeps the strongest of equivalent commands.
   const identity = safely('project identity', () => projectIdentity(fs), { packageNames: new Set<string>(), repoNames: new Set<string>() }, warnings);
@@ -156,6 +163,7 @@ export async function planRepository(root: string, opts: { target?: string; prob
     ...(otherPlatformSteps.length ? { otherPlatformSteps } : {}),
     prerequisites: pre.prerequisites,
     warnings: [...new Set(warnings)],
+    ...(docs.documents.length ? { documents: docs.documents } : {}),
   };
 }
 
