@@ -387,6 +387,16 @@ describe('other hosted CI', () => {
           when: manual
           script:
             - ./dangerous.sh
+        tag_build:
+          only:
+            - tags
+          script:
+            - ./build-release.sh
+        tag_rule:
+          rules:
+            - if: $CI_COMMIT_TAG
+          script:
+            - ./package.sh
       `),
     });
     const { candidates, toolchains, services } = extractCi(fs);

@@ -81,6 +81,13 @@ export function extractGitlab(fs: RepoFs): CiFindings {
     const stageName = str(get(job, 'stage')) ?? 'test';
     if (isReleaseName(jobName.replace(/[-_:]/g, ' ')) || isReleaseName(stageName) || /^(pages|deploy|release|publish)/i.test(jobName) || /^(deploy|release|publish|pages)/i.test(stageName)) continue;
     if (str(get(job, 'when')) === 'manual') continue;
+    // Jobs that run only for tags (`only: [tags]`, `rules: - if: $CI_COMMIT_TAG`) release things.
+    const only = get(job, 'only');
+    const refs = strList(only?.kind === 'map' ? get(only, 'refs') : only).map((x) => x.value);
+    if (refs.length && refs.every((r) => r === 'tags')) continue;
+    const rules = get(job, 'rules');
+    const tagRule = (cond: string) => /\$CI_COMMIT_TAG\b/.test(cond) && !/CI_COMMIT_TAG\s*==\s*(null|""|'')|!\s*\$CI_COMMIT_TAG/.test(cond);
+    if (rules?.kind === 'seq' && rules.items.length && rules.items.every((r) => tagRule(str(get(r, 'if')) ?? ''))) continue;
     const tags = strList(get(job, 'tags')).map((t) => t.value).join(' ');
     const platform = platformOfLabel(tags);
     const image = str(get(job, 'image')) ?? str(get(get(job, 'image'), 'name')) ?? str(get(dflt, 'image')) ?? str(get(get(dflt, 'image'), 'name')) ?? str(get(root, 'image')) ?? str(get(get(root, 'image'), 'name'));
