@@ -6,7 +6,7 @@
  * run them as agent capabilities, and tests can call them directly.
  */
 import { mkdirSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, posix } from 'node:path';
 import { ulid } from 'ulid';
 import type { Config } from '../config.js';
 import type { Plan } from '../protocol/plan.js';
@@ -21,6 +21,7 @@ import { initValidator, validateCommand } from '../agents/command-validation/ind
 import { createSandbox } from '../sandbox/factory.js';
 import { prepareWorkspace } from '../sandbox/workspace.js';
 import { provisionToolchain } from '../sandbox/toolchain.js';
+import { basePath } from '../sandbox/env.js';
 import { errorMessage, NovaError } from '../errors.js';
 import { stepLimits, type InstallLimits } from './limits.js';
 
@@ -73,7 +74,11 @@ export async function installFromPlan(o: InstallOptions): Promise<InstallOutcome
     try {
       const tool = await provisionToolchain({ sandbox, ecosystems: plan.ecosystems });
       warnings.push(...tool.notes);
-      const env = baseStepEnv({ ...tool.env, ...(tool.pathPrepend.length ? { PATH: `${tool.pathPrepend.join(':')}:${process.env.PATH ?? '/usr/bin:/bin'}` } : {}) });
+      // `npm install -g` (CI and Dockerfiles use it for tools such as node-gyp) goes into the run's
+      // home: the host's Node.js folder is read-only in the sandbox.
+      const globalPrefix = sandbox.inside ? posix.join(sandbox.inside.home, '.npm-global') : undefined;
+      const path = [...tool.pathPrepend, ...(globalPrefix ? [posix.join(globalPrefix, 'bin')] : [])];
+      const env = baseStepEnv({ ...tool.env, ...(globalPrefix ? { npm_config_prefix: globalPrefix } : {}), ...(path.length ? { PATH: `${path.join(':')}:${basePath()}` } : {}) });
       const lockfiles = plan.ecosystems.flatMap((e) => e.lockfiles ?? []);
       o.onEvent?.({ type: 'begin', runId, total: plan.steps.length, sandbox: sandbox.kind });
       const execution = await executePlan(plan, {

@@ -4,31 +4,10 @@
  * reconnects with backoff and every message is delivered.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
+import type { ChildProcess } from 'node:child_process';
 import { RedisStreamsBus } from './redis-streams-bus.js';
 import { tempDir, uniqueName } from '../../testing/services.js';
-
-const hasRedisServer = spawnSync('redis-server', ['--version']).status === 0;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function startRedis(port: number, dir: string): Promise<ChildProcess> {
-  const p = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', ''], { stdio: 'ignore' });
-  for (let i = 0; i < 100; i++) {
-    const up = await new Promise<boolean>((r) => { const s = net.connect(port, '127.0.0.1'); s.once('connect', () => { s.destroy(); r(true); }); s.once('error', () => r(false)); });
-    if (up) return p;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error('redis-server did not start');
-}
+import { freePort, hasRedisServer, killRedis, startRedis } from '../../../test/distributed/private-redis.js';
 
 // redis-server is a Debian package that .ci/run installs; only a machine without it skips.
 describe.skipIf(!hasRedisServer)('RedisStreamsBus across a Redis outage', () => {
@@ -45,8 +24,7 @@ describe.skipIf(!hasRedisServer)('RedisStreamsBus across a Redis outage', () => 
     await bus.consume('survivor', (m) => { got.add(Number(m.content.i)); });
     const send = (i: number) => bus.send({ message_id: `m${i}`, timestamp: new Date().toISOString(), from_agent: 't', to_agent: 'survivor', message_type: 'n', content: { i } });
     for (let i = 0; i < 20; i++) await send(i);
-    server.kill('SIGKILL');
-    await new Promise((r) => server!.once('exit', r));
+    await killRedis(server);
     // Sent while Redis is down: queued by the client, written once the connection is back.
     const during = Promise.all(Array.from({ length: 10 }, (_, k) => send(20 + k)));
     await new Promise((r) => setTimeout(r, 500));

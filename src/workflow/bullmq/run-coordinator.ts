@@ -9,7 +9,7 @@
  */
 import { FlowProducer, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { NovaError } from '../../errors.js';
+import { NovaError, errorMessage } from '../../errors.js';
 import type { Store } from '../../store/store.js';
 import type { WorkflowEvent } from '../../protocol/workflow.js';
 import type { TenantQuotas } from '../../quota/tenant-quotas.js';
@@ -47,13 +47,27 @@ export class RunCoordinator {
     let q = this.queues.get(name);
     if (!q) {
       q = new Queue(name, { connection: this.o.connection, prefix: this.o.prefix });
+      q.on('error', (e) => this.connectionError(e));
       this.queues.set(name, q);
     }
     return q;
   }
 
   private flowProducer(): FlowProducer {
-    return (this.flow ??= new FlowProducer({ connection: this.o.connection, prefix: this.o.prefix }));
+    if (!this.flow) {
+      this.flow = new FlowProducer({ connection: this.o.connection, prefix: this.o.prefix });
+      this.flow.on('error', (e) => this.connectionError(e));
+    }
+    return this.flow;
+  }
+
+  private lastErrorLog = 0;
+
+  /** Connection trouble is retried by the client; say so once in a while instead of per connection. */
+  private connectionError(e: unknown): void {
+    if (Date.now() - this.lastErrorLog < 5000) return;
+    this.lastErrorLog = Date.now();
+    this.o.log?.(`workflow queues: ${errorMessage(e)}; retrying`);
   }
 
   async loadState(runId: string): Promise<RunState> {

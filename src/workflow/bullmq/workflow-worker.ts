@@ -101,7 +101,13 @@ export class WorkflowWorker {
     }
     this.workers.push(new Worker<ControlJobData>(CONTROL_QUEUE, (job) => this.processControl(job), common));
     for (const w of this.workers) {
-      w.on('error', (e) => this.log(`worker ${this.name}: ${errorMessage(e)}`));
+      let lastError = 0;
+      w.on('error', (e) => {
+        // One line per outage burst, not one per connection and retry.
+        if (Date.now() - lastError < 5000) return;
+        lastError = Date.now();
+        this.log(`worker ${this.name}: ${errorMessage(e)}; retrying`);
+      });
       w.on('failed', (job, e) => { if (job && !(e instanceof DelayedError)) this.log(`worker ${this.name}: job ${job.id} failed (attempt ${job.attemptsMade}): ${errorMessage(e)}`); });
     }
     const sweepMs = this.o.sweepMs ?? 60_000;
