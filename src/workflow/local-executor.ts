@@ -58,7 +58,9 @@ export class LocalWorkflowExecutor implements WorkflowExecutor {
 
   constructor(readonly opts: LocalExecutorOptions) {
     this.wf = new WorkflowStore(opts.store);
-    this.leaseMs = opts.leaseMs ?? 15_000;
+    // Long enough that a busy machine never lets a live driver's lease lapse; a crashed driver on
+    // this host is detected at once by its pid, so the lease only delays takeover across hosts.
+    this.leaseMs = opts.leaseMs ?? 60_000;
   }
 
   async start(definition: WorkflowDefinition, input: Record<string, unknown>, opts: StartOptions = {}): Promise<string> {
@@ -204,24 +206,35 @@ class Driver {
     return this.state.run.runId;
   }
 
+  /**
+   * Every second: notice outside changes (a `nova workflow cancel` from another process moves the
+   * run version). Every leaseMs/3: renew the lease; losing it means another process took over.
+   */
   startHeartbeat(): void {
-    const every = Math.max(200, Math.floor(this.ex.leaseMs / 3));
+    const renewEvery = Math.max(200, Math.floor(this.ex.leaseMs / 3));
+    let lastRenew = Date.now();
+    let busy = false;
     this.heartbeat = setInterval(() => {
-      this.ex.wf.renew(this.runId, this.ex.owner, this.ex.leaseMs).then(async (mine) => {
-        if (!mine && !this.stopped) {
-          this.ex.opts.log?.(`workflow: lost the lease on run ${this.runId}; stopping here`);
-          await this.stop();
-          this.rejectDone(new NovaError('CONFLICT', `another process took over run ${this.runId}`, { hint: `See: nova workflow status ${this.runId}` }));
-          return;
+      if (busy || this.stopped) return;
+      busy = true;
+      (async () => {
+        if (Date.now() - lastRenew >= renewEvery) {
+          lastRenew = Date.now();
+          if (!(await this.ex.wf.renew(this.runId, this.ex.owner, this.ex.leaseMs)) && !this.stopped) {
+            this.ex.opts.log?.(`workflow: lost the lease on run ${this.runId}; stopping here`);
+            await this.stop();
+            this.rejectDone(new NovaError('CONFLICT', `another process took over run ${this.runId}`, { hint: `See: nova workflow status ${this.runId}` }));
+            return;
+          }
         }
-        // Someone may have cancelled the run from outside (nova workflow cancel).
         const run = await this.ex.wf.runVersion(this.runId);
         if (run && run.version !== this.state.run.version && !this.pumping) {
           this.needsReload = true;
           void this.pump();
         }
-      }).catch((e: unknown) => this.ex.opts.log?.(`workflow: lease renewal failed: ${(e as Error).message}`));
-    }, every);
+      })().catch((e: unknown) => this.ex.opts.log?.(`workflow: heartbeat of run ${this.runId} failed: ${(e as Error).message}`))
+        .finally(() => { busy = false; });
+    }, Math.min(1000, renewEvery));
     this.heartbeat.unref();
   }
 

@@ -2,19 +2,30 @@ import { execFile, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../../testing/services.js';
+import { openStore } from '../../store/store.js';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const home = tempDir('nova-wf-cli-');
 const files = tempDir('nova-wf-files-');
 afterAll(() => { home.cleanup(); files.cleanup(); });
 
-const env = () => ({ ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(NOVA_|OPENAI_|OLLAMA_)/.test(k))), NOVA_HOME: home.path });
+// The resume test gets its own NOVA_HOME: `resume --all` must not adopt the other tests' runs.
+const resumeHome = tempDir('nova-wf-cli-resume-');
+afterAll(() => resumeHome.cleanup());
 
-function nova(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+// Create (migrate) both stores before the CLI processes start together: several processes
+// migrating one fresh SQLite file at once race ("table agents already exists").
+beforeAll(async () => {
+  for (const h of [home.path, resumeHome.path]) await (await openStore({ sqlitePath: join(h, 'nova.sqlite') })).close();
+});
+
+const env = (nhome = home.path) => ({ ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(NOVA_|OPENAI_|OLLAMA_)/.test(k))), NOVA_HOME: nhome });
+
+function nova(args: string[], nhome = home.path): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['bin/nova.js', ...args], { cwd: repoRoot, env: env(), timeout: 110_000 }, (err, stdout, stderr) => {
+    execFile(process.execPath, ['bin/nova.js', ...args], { cwd: repoRoot, env: env(nhome), timeout: 110_000 }, (err, stdout, stderr) => {
       resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
     });
   });
@@ -38,19 +49,19 @@ describe.concurrent('nova workflow', { timeout: 120_000 }, () => {
       ],
     });
     const r = await nova(['workflow', 'validate', bad, '--json']);
-    expect(r.code).toBe(2);
+    expect(r.code, r.stderr + r.stdout).toBe(2);
     const out = JSON.parse(r.stdout) as { valid: boolean; issues: { path: string; message: string }[] };
     expect(out.valid).toBe(false);
     expect(out.issues.map((i) => i.path).sort()).toEqual(['$.steps[0].input.ms', '$.steps[0].next', '$.steps[1]', '$.steps[2]', '$.steps[2].capability']);
     const good = await nova(['workflow', 'validate', join(repoRoot, 'workflows/fan-out.json')]);
-    expect(good.code).toBe(0);
+    expect(good.code, good.stderr + good.stdout).toBe(0);
     expect(good.stdout).toMatch(/valid \(workflow "fan-out", 12 steps\)/);
   });
 
   it('run → status → list: output as JSON, effects written, refusals reported with exit 1', async () => {
     const journal = join(files.path, 'journal.txt');
     const ok = await nova(['workflow', 'run', 'journal', '-i', `file=${journal}`, '--allow-dir', files.path, '--json']);
-    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.code, ok.stderr + ok.stdout).toBe(0);
     const outcome = JSON.parse(ok.stdout) as { runId: string; status: string };
     expect(outcome.status).toBe('succeeded');
     expect(readFileSync(journal, 'utf8')).toBe(`${outcome.runId} opened\n${outcome.runId} shell said: UNAVAILABLE\n${outcome.runId} closed\n`);
@@ -63,7 +74,7 @@ describe.concurrent('nova workflow', { timeout: 120_000 }, () => {
 
     // Outside the allowed folders: refused, the run fails with the reason, exit 1.
     const refused = await nova(['workflow', 'run', 'journal', '-i', `file=${join(home.path, 'elsewhere.txt')}`, '--quiet']);
-    expect(refused.code).toBe(1);
+    expect(refused.code, refused.stderr).toBe(1);
     expect(refused.stdout).toMatch(/failed — PERMISSION_DENIED: util\.append-line refuses to write .*outside the allowed folders/);
 
     const list = await nova(['workflow', 'list', '--json']);
@@ -72,7 +83,7 @@ describe.concurrent('nova workflow', { timeout: 120_000 }, () => {
 
   it('bad input: wrong input type and unknown workflow name exit 2 with a hint', async () => {
     const r = await nova(['workflow', 'run', 'fan-out', '-i', 'items=notjson']);
-    expect(r.code).toBe(2);
+    expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toMatch(/--input items=notjson: expected array/);
     const missing = await nova(['workflow', 'run', 'no-such-flow']);
     expect(missing.code).toBe(2);
@@ -89,7 +100,7 @@ describe.concurrent('nova workflow', { timeout: 120_000 }, () => {
         { id: 'last', type: 'task', capability: 'util.append-line', input: { file: out, line: 'last' } },
       ],
     });
-    const child = spawn(process.execPath, ['bin/nova.js', 'workflow', 'run', wf, '--allow-dir', files.path, '--run-id', 'killed-run'], { cwd: repoRoot, env: env() });
+    const child = spawn(process.execPath, ['bin/nova.js', 'workflow', 'run', wf, '--allow-dir', files.path, '--run-id', 'killed-run'], { cwd: repoRoot, env: env(resumeHome.path) });
     let stderr = '';
     await new Promise<void>((resolve, reject) => {
       child.stderr.on('data', (d: Buffer) => {
@@ -99,11 +110,11 @@ describe.concurrent('nova workflow', { timeout: 120_000 }, () => {
       child.once('exit', () => reject(new Error(`run ended before it could be killed: ${stderr}`)));
     });
     await new Promise((r) => child.once('exit', r));
-    const resumed = await nova(['workflow', 'resume', 'killed-run', '--allow-dir', files.path, '--json']);
+    const resumed = await nova(['workflow', 'resume', 'killed-run', '--allow-dir', files.path, '--json'], resumeHome.path);
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(JSON.parse(resumed.stdout)).toMatchObject({ runId: 'killed-run', status: 'succeeded' });
     expect(readFileSync(out, 'utf8')).toBe('first\nlast\n');
-    const again = await nova(['workflow', 'resume', '--all', '--json']);
+    const again = await nova(['workflow', 'resume', '--all', '--json'], resumeHome.path);
     expect(JSON.parse(again.stdout)).toEqual({ runs: [] });
   });
 
