@@ -95,6 +95,28 @@ describe.skipIf(!!pgSkip || !!redisSkip)('BullMQ workflow executor (PostgreSQL +
     expect((await quotas.usageOf('acme'))).toMatchObject({ activeRuns: 0, maxRuns: 1 });
   });
 
+  it('throttles a tenant to its step rate across workers (over-rate steps wait as delayed jobs)', async () => {
+    const quotas = new TenantQuotas(redis, `${prefix}:quota`);
+    await quotas.setQuota('slow', { stepsPerSec: 8, burst: 1 });
+    const ex = await cluster(2, { quotas });
+    const branches = ['p1', 'p2', 'p3', 'p4', 'p5', 'p6', 'p7', 'p8'];
+    const wide = parseDefinition({ name: 'wide', steps: [
+      { id: 'fan', type: 'parallel', branches },
+      ...branches.map((id) => ({ id, type: 'task' as const, capability: 'test.effect', input: { tag: id }, idempotent: true })),
+    ] });
+    const t0 = Date.now();
+    const fast = await ex.start(wide, {}, { tenant: 'quick' }); // another tenant is not held back
+    expect((await ex.wait(fast)).status).toBe('succeeded');
+    const quickMs = Date.now() - t0;
+    const t1 = Date.now();
+    const slow = await ex.start(wide, {}, { tenant: 'slow' });
+    expect((await ex.wait(slow)).status).toBe('succeeded');
+    // 8 steps at 8/s with a burst of 1: the last may start ~875 ms after the first.
+    expect(Date.now() - t1).toBeGreaterThanOrEqual(800);
+    expect(quickMs).toBeLessThan(Date.now() - t1);
+    expect((await quotas.usageOf('slow')).stepsThrottled).toBeGreaterThan(0);
+  });
+
   it('cancels a run from any node; in-flight attempts are dropped', async () => {
     const ex = await cluster(1);
     const def = parseDefinition({ name: 'long', steps: [
