@@ -81,6 +81,9 @@ describe('Markdown code blocks', () => {
         debug = true
         EOF
         cmake --build build
+        python -c "import sys
+        # not a comment inside the quotes
+        print(sys.version)"
         ${fence}
       `),
     });
@@ -89,6 +92,7 @@ describe('Markdown code blocks', () => {
       'cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DWITH_TESTS=ON',
       'cat > config.ini <<EOF\n[main]\ndebug = true\nEOF',
       'cmake --build build',
+      'python -c "import sys\n# not a comment inside the quotes\nprint(sys.version)"',
     ]);
     expect(candidates[0].source.line).toBe(4);
     expect(candidates[0].stage).toBe('build');

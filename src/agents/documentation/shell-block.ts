@@ -118,10 +118,9 @@ const HEREDOC = /<<-?\s*(['"]?)([A-Za-z_][\w-]*)\1/;
  */
 export function commandsInBlock(lines: BlockLine[], opts: { consoleMode?: boolean; windows?: boolean } = {}): BlockCommand[] {
   const consoleMode = !!opts.consoleMode;
-  // `> ` is a prompt only in blocks written entirely with it; next to `$ ` lines it is output
-  // (npm prints `> pkg@1.0.0 build`) or a continuation prompt.
-  // It is the prompt when every line uses it, or when the block opens with it and no other prompt
-  // appears (`> fd pattern` followed by the files it prints).
+  // `> ` is the prompt when every line uses it, or when the block opens with it and no other
+  // prompt appears (`> fd pattern` followed by the files it prints); next to `$ ` lines it is
+  // output (npm prints `> pkg@1.0.0 build`) or a continuation prompt.
   const nonBlank = lines.filter((l) => l.text.trim());
   const unixPrompted = lines.some((l) => matchPrompt(l.text, consoleMode) !== undefined);
   const gtPrompt = nonBlank.length > 0 && (nonBlank.every((l) => /^\s*>\s/.test(l.text)) || (!unixPrompted && /^\s*>\s/.test(nonBlank[0].text)));
@@ -169,17 +168,19 @@ export function commandsInBlock(lines: BlockLine[], opts: { consoleMode?: boolea
       cur = { command: '', line, platform: promptPlatform ?? (opts.windows ? 'windows' : undefined) };
     }
     if (!cur) continue;
-    if (continuing && (trimmed.startsWith('#') || !trimmed)) {
+    const insideQuote = cur.command !== '' && opensQuote(cur.command);
+    if (continuing && !insideQuote && (trimmed.startsWith('#') || !trimmed)) {
       if (!trimmed) { finish(); continue; }
       continue; // comment between continued lines
     }
-    let piece = stripTrailingComment(body).trimEnd();
-    const quoteOpen = opensQuote(cur.command + piece);
+    // Inside an open quote the text is literal: no comment stripping, newline kept.
+    let piece = (insideQuote ? body : stripTrailingComment(body)).trimEnd();
     const backslash = /(^|[^\\])\\$/.test(piece);
     const backtick = !!opts.windows && /\s`$/.test(piece);
     if (backslash) piece = piece.slice(0, -1).trimEnd();
     if (backtick) piece = piece.slice(0, -1).trimEnd();
-    cur.command += cur.command ? (quoteOpen || /\n$/.test(cur.command) ? '\n' : ' ') + piece.trimStart() : piece.trimStart();
+    cur.command += cur.command ? (insideQuote ? '\n' + piece : ' ' + piece.trimStart()) : piece.trimStart();
+    const quoteOpen = opensQuote(cur.command);
     const hd = HEREDOC.exec(piece);
     if (hd) {
       heredocEnd = hd[2];
