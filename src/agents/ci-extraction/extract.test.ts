@@ -716,6 +716,15 @@ describe('tox, nox, Makefile, Dockerfile, devcontainer', () => {
     expect(Object.fromEntries(toolchains.map((t) => [t.language, t.version]))).toEqual({ python: '3.12', node: '20' });
   });
 
+  it('Docker Compose: database and cache services (not the app itself)', () => {
+    const fs = fixtureRepo({
+      'docker-compose.yml': 'services:\n  app:\n    build: .\n  db:\n    image: postgres:16-alpine\n  cache:\n    image: "bitnami/redis:7.2"\n',
+    });
+    const { services, candidates } = extractCi(fs);
+    expect(services.map((s) => [s.name, s.source.line])).toEqual([['postgres', 4], ['redis', 6]]);
+    expect(candidates).toEqual([]);
+  });
+
   it('devcontainer.json that is not JSON: a warning naming the file', () => {
     const fs = fixtureRepo({ '.devcontainer/devcontainer.json': '{ "postCreateCommand": ', Makefile: 'check:\n\ttrue\n' });
     const { candidates, warnings } = extractCi(fs);

@@ -16,6 +16,7 @@ import { extractMakefile } from './makefile.js';
 import { extractTaskRunners } from './task-runners.js';
 import { extractDockerfiles } from './dockerfile.js';
 import { extractDevcontainer } from './devcontainer.js';
+import { extractCompose } from './compose.js';
 
 export interface CiExtraction {
   candidates: CandidateStep[];
@@ -37,6 +38,7 @@ const READERS: [string, (fs: RepoFs) => CiFindings][] = [
   ['Makefile', extractMakefile],
   ['justfile/Taskfile', extractTaskRunners],
   ['Dockerfile', extractDockerfiles],
+  ['Docker Compose', extractCompose],
 ];
 
 export function extractCi(fs: RepoFs): CiExtraction {
