@@ -54,7 +54,36 @@ export interface InstallOutcome {
 
 export const DEFAULT_STEP_TIMEOUT_MS = 15 * 60_000;
 
+/** Installs running in this process, so a Ctrl-C can stop their commands and clean up. */
+const active = new Set<{ controller: AbortController; done: Promise<unknown> }>();
+
+/**
+ * Stop every install of this process: the running command is killed, no further step starts, and
+ * each sandbox is disposed (its processes and control groups removed). Resolves when they have
+ * ended, or after `timeoutMs`.
+ */
+export async function stopAllInstalls(timeoutMs = 8000): Promise<void> {
+  const all = [...active];
+  for (const a of all) a.controller.abort();
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([Promise.allSettled(all.map((a) => a.done)), new Promise((r) => (timer = setTimeout(r, timeoutMs)))]);
+  clearTimeout(timer);
+}
+
 export async function installFromPlan(o: InstallOptions): Promise<InstallOutcome> {
+  const controller = new AbortController();
+  const entry = { controller, done: Promise.resolve() as Promise<unknown> };
+  const done = runInstall(o, controller.signal);
+  entry.done = done.catch(() => {});
+  active.add(entry);
+  try {
+    return await done;
+  } finally {
+    active.delete(entry);
+  }
+}
+
+async function runInstall(o: InstallOptions, signal: AbortSignal): Promise<InstallOutcome> {
   const runId = o.runId ?? ulid();
   const started = Date.now();
   const plan = o.plan;
@@ -94,6 +123,7 @@ export async function installFromPlan(o: InstallOptions): Promise<InstallOutcome
         workspaceFiles: safeList(ws.workspace),
         onEvent: o.onEvent,
         stages: o.stages,
+        signal,
       });
       const result: InstallResult = {
         runId, status: execution.status, steps: execution.steps, diagnosis: execution.diagnosis,

@@ -9,7 +9,7 @@ import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DEPS, DEPS_TEST, explain, json, nodeProject, nova, NOVA_BIN, novaHome, processesMentioning } from './fixtures.js';
+import { cgroupLeftovers, DEPS, DEPS_TEST, explain, json, nodeProject, nova, NOVA_BIN, novaHome, processesMentioning } from './fixtures.js';
 
 const home = novaHome();
 const work = mkdtempSync(join(tmpdir(), 'nova-e2e-cli-'));
@@ -131,6 +131,7 @@ describe('nova install (CLI)', () => {
       const shown = JSON.parse((await nova(['runs', 'show', runId!, '--json'], { home: home.path })).stdout) as { status: string };
       expect(shown.status).toBe('error');
       expect(processesMentioning(token)).toEqual([]);
+      expect(cgroupLeftovers(child.pid!)).toEqual([]);
     } finally {
       hang.cleanup();
     }

@@ -44,6 +44,8 @@ export function novaHome(prefix = 'nova-e2e-home-'): { path: string; cleanup: ()
 }
 
 export interface NovaRun {
+  /** The CLI process's id (its sandbox cgroups are named after it). */
+  pid?: number;
   code: number | null;
   stdout: string;
   stderr: string;
@@ -68,7 +70,7 @@ export function nova(args: string[], o: { home: string; timeoutMs?: number; env?
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);
-      resolve({ code, stdout, stderr, ms: Date.now() - started });
+      resolve({ pid: child.pid, code, stdout, stderr, ms: Date.now() - started });
     });
   });
 }
@@ -120,6 +122,29 @@ export function processesMentioning(needle: string): string[] {
       if (cmd.includes(needle)) out.push(`${pid} ${cmd}`);
     } catch {
       // Ended meanwhile.
+    }
+  }
+  return out;
+}
+
+/**
+ * Control groups a CLI process made for its sandbox and left behind (named `nova-<pid>-…` beside
+ * our own group, in every hierarchy this process belongs to).
+ */
+export function cgroupLeftovers(pid: number): string[] {
+  const out: string[] = [];
+  for (const line of readFileSync('/proc/self/cgroup', 'utf8').split('\n')) {
+    const [, ctrls, path] = line.split(':');
+    if (ctrls === undefined || path === undefined) continue;
+    const dirs = ctrls === '' ? [join('/sys/fs/cgroup', path)] : ctrls.split(',').map((c) => join('/sys/fs/cgroup', c.replace(/^name=/, ''), path));
+    for (const dir of dirs) {
+      let names: string[];
+      try {
+        names = readdirSync(dir);
+      } catch {
+        continue;
+      }
+      for (const n of names) if (n.startsWith(`nova-${pid}-`)) out.push(join(dir, n));
     }
   }
   return out;

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InstallResult } from '../../src/protocol/run.js';
-import { explain, installResult, nodeProject, nova, novaHome, processCount, processesMentioning, treeDigest, type NovaRun } from './fixtures.js';
+import { cgroupLeftovers, explain, installResult, nodeProject, nova, novaHome, processCount, processesMentioning, treeDigest, type NovaRun } from './fixtures.js';
 
 const token = randomBytes(6).toString('hex');
 const home = novaHome();
@@ -157,6 +157,7 @@ describe('hostile steps in a repository (bwrap)', () => {
   it('leaves the machine as it was: no process of the run survives', () => {
     expect(processesMentioning(token)).toEqual([]);
     expect(processesMentioning(join(home.path, 'runs'))).toEqual([]);
+    expect(cgroupLeftovers(run.pid!)).toEqual([]);
     // Other work shares this machine, so allow some drift, but not a surviving fork bomb.
     expect(processCount()).toBeLessThan(before.processes + 40);
   });

@@ -54,6 +54,10 @@ export async function executePlan(plan: Plan, o: StepRunOptions & { stages?: Pla
       notRun(`not run: ${broken}`);
       continue;
     }
+    if (o.signal?.aborted) {
+      notRun('not run: the install was interrupted');
+      continue;
+    }
     const outcome = await runStep(step, index, o);
     steps.push(outcome.result);
     diagnosis.push(...outcome.diagnosis);

@@ -26,6 +26,8 @@ export interface StepRunOptions {
   vetFix: (command: string) => string | undefined;
   workspaceFiles: string[];
   onEvent?: (e: StepEvent) => void;
+  /** Stops the running command (Ctrl-C): no fixes are tried, later steps are not started. */
+  signal?: AbortSignal;
 }
 
 export type StepEvent =
@@ -59,6 +61,7 @@ async function attempt(step: PlanStep, index: number, command: string, attemptNo
     env: { ...o.env, ...(step.env ?? {}) },
     network: network && o.allowNetwork,
     limits: o.limits,
+    signal: o.signal,
     onOutput: (chunk) => o.onEvent?.({ type: 'output', index, chunk }),
   });
   const status = r.timedOut ? 'timeout' : r.exitCode === 0 ? 'success' : 'failed';
@@ -87,7 +90,7 @@ export async function runStep(step: PlanStep, index: number, o: StepRunOptions):
     // Genuine test failures (a runner reported failed tests) are the result, not something to fix.
     const genuineTestFailure = d.testsFailed;
     let fixAttempts = 0;
-    for (const entry of genuineTestFailure || r.timedOut ? [] : entries) {
+    for (const entry of genuineTestFailure || r.timedOut || o.signal?.aborted ? [] : entries) {
       for (const f of entry.fixes) {
         if (fixAttempts >= o.maxFixAttempts) break;
         if (tried.has(f.command)) continue;

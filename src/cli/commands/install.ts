@@ -23,6 +23,7 @@ import { parseByteSize, type InstallLimits } from '../../install/limits.js';
 import { printJson, printText, log } from '../output.js';
 import { renderReport } from '../../install/report.js';
 import { finishRun } from '../../store/runs.js';
+import { stopAllInstalls } from '../../install/install.js';
 import { exportDockerfile, exportSetupScript, type WorkedStep } from '../../install/export.js';
 import { ulid } from 'ulid';
 import { z } from 'zod';
@@ -117,9 +118,17 @@ export const installCommand: CommandModule = (program, ctx) => {
       // does not stay "running" forever, and say so.
       const onSignal = (sig: NodeJS.Signals) => {
         progress.stop();
-        log(`interrupted (${sig}): install run ${installRunId} stopped`);
+        log(`interrupted (${sig}): stopping install run ${installRunId} …`);
         const code = sig === 'SIGINT' ? 130 : 143;
-        void finishRun(store, installRunId, 'error', { interrupted: sig }).catch(() => {}).finally(() => process.exit(code));
+        // A second Ctrl-C while cleaning up: leave at once.
+        process.once(sig, () => process.exit(code));
+        void stopAllInstalls()
+          .then(() => finishRun(store, installRunId, 'error', { interrupted: sig }))
+          .catch(() => {})
+          .finally(() => {
+            log(`interrupted (${sig}): install run ${installRunId} stopped`);
+            process.exit(code);
+          });
       };
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);
