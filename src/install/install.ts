@@ -15,7 +15,7 @@ import type { SandboxKind } from '../config.js';
 import type { Store } from '../store/store.js';
 import { createRun, finishRun, recordDocuments } from '../store/runs.js';
 import { executePlan, type PlanExecution } from '../agents/execution/execute-plan.js';
-import { baseStepEnv } from '../agents/execution/step-env.js';
+import { baseStepEnv, nodeStepEnv } from '../agents/execution/step-env.js';
 import type { StepEvent } from '../agents/execution/run-step.js';
 import { initValidator, validateCommand } from '../agents/command-validation/index.js';
 import { createSandbox } from '../sandbox/factory.js';
@@ -107,7 +107,8 @@ async function runInstall(o: InstallOptions, signal: AbortSignal): Promise<Insta
       // home: the host's Node.js folder is read-only in the sandbox.
       const globalPrefix = sandbox.inside ? posix.join(sandbox.inside.home, '.npm-global') : undefined;
       const path = [...tool.pathPrepend, ...(globalPrefix ? [posix.join(globalPrefix, 'bin')] : [])];
-      const env = baseStepEnv({ ...tool.env, ...(globalPrefix ? { npm_config_prefix: globalPrefix } : {}), ...(path.length ? { PATH: `${path.join(':')}:${basePath()}` } : {}) });
+      const nodeEnv = nodeStepEnv(tool.tools.find((t) => t.tool === 'node')?.found);
+      const env = baseStepEnv({ ...nodeEnv, ...tool.env, ...(globalPrefix ? { npm_config_prefix: globalPrefix } : {}), ...(path.length ? { PATH: `${path.join(':')}:${basePath()}` } : {}) });
       const lockfiles = plan.ecosystems.flatMap((e) => e.lockfiles ?? []);
       o.onEvent?.({ type: 'begin', runId, total: plan.steps.length, sandbox: sandbox.kind });
       const execution = await executePlan(plan, {

@@ -23,3 +23,18 @@ export function baseStepEnv(extra: Record<string, string> = {}): Record<string, 
     ...extra,
   };
 }
+
+/**
+ * Node options every Node step gets. The sandbox bounds each process's address space (RLIMIT_AS),
+ * and V8 reserves ~10 GiB of it per WebAssembly memory for trap-based bounds checks, so tools
+ * that start several WebAssembly instances (yarn berry's zip workers, esbuild-wasm, vitest's
+ * dependencies) fail with "Cannot allocate Wasm memory". `--disable-wasm-trap-handler` makes V8
+ * check bounds inline instead; it exists from Node 20.15 and 22.2 (older Nodes reject it).
+ */
+export function nodeStepEnv(nodeVersion: string | undefined): Record<string, string> {
+  const m = /^v?(\d+)\.(\d+)/.exec(nodeVersion ?? '');
+  if (!m) return {};
+  const [major, minor] = [Number(m[1]), Number(m[2])];
+  const supported = major >= 23 || (major === 22 && minor >= 2) || (major === 20 && minor >= 15);
+  return supported ? { NODE_OPTIONS: '--disable-wasm-trap-handler' } : {};
+}
