@@ -153,7 +153,8 @@ export const installCommand: CommandModule = (program, ctx) => {
           ? exportDockerfile(target, result.runId, out.plan.ecosystems, worked)
           : exportSetupScript(target, result.runId, worked);
         writeFileSync(resolve(f), text, { mode: exportFormat(f) === 'script' ? 0o755 : 0o644 });
-        if (!json) log(`wrote ${f} (${worked.length} steps)`);
+        // A failed run still exports what worked (a start to finish by hand), but says so.
+        if (!json) log(`wrote ${f} (${worked.length} steps)${result.status === 'success' ? '' : ` — only the steps that worked: the run ended ${result.status}`}`);
       }
       if (json) printJson(result);
       else printText(renderReport(result, out.plan));
