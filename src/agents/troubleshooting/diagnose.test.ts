@@ -77,6 +77,7 @@ describe('diagnose', () => {
   const samples: [string, string, string][] = [
     ['node.heap-out-of-memory', 'npm run build', 'FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory'],
     ['node.missing-module', 'node index.js', "Error: Cannot find module 'express'\nRequire stack:"],
+    ['node.wasm-address-space', 'yarn install --immutable', '➤ YN0001: │ RangeError: WebAssembly.Instance(): Out of memory: Cannot allocate Wasm memory for new instance'],
     ['node.command-not-found-dev-tool', 'npm test', 'sh: 1: jest: not found'],
     ['node.command-not-found-dev-tool', 'pnpm install', 'bash: line 1: pnpm: command not found'],
     ['yarn.lockfile-frozen', 'yarn install --frozen-lockfile', 'error Your lockfile needs to be updated, but yarn was run with `--frozen-lockfile`.'],
