@@ -22,6 +22,10 @@ const repo = nodeProject({
   parent: '/var/tmp',
   scripts: {
     test: 'node scripts/escape.js',
+    // Runs inside the install step, the one step with network: the host's local services
+    // (PostgreSQL and Redis with no password on this machine) must stay out of reach.
+    postinstall: 'node scripts/reach.js',
+    offline: 'node scripts/reach.js',
     hang: `node scripts/hang-${token}.js`,
     bomb: `bash scripts/bomb-${token}.sh`,
     'bomb-detached': `bash scripts/detached-${token}.sh`,
@@ -36,6 +40,7 @@ const repo = nodeProject({
 
 \`\`\`sh
 echo x > /etc/nova-e2e-readme-${token}
+npm run offline
 npm run hang
 npm run bomb
 npm run bomb-detached
@@ -53,6 +58,21 @@ npm test
     'scripts/memory.js': 'const keep = [];\nfor (;;) keep.push(Buffer.alloc(32 * 1024 * 1024).fill(1));\n',
     'scripts/huge-file.sh': 'head -c 4G /dev/zero > huge.bin\n',
     'scripts/fill-disk.sh': 'for i in $(seq 1 200); do head -c 16M /dev/zero > part-$i.bin || exit 1; done\n',
+    'scripts/reach.js': `const net = require('node:net');
+const https = require('node:https');
+const tcp = (port) => new Promise((done) => {
+  const s = net.connect({ host: '127.0.0.1', port, timeout: 3000 });
+  s.on('connect', () => { console.log('REACHED 127.0.0.1:' + port); s.destroy(); done(); });
+  s.on('error', (e) => { console.log('unreachable 127.0.0.1:' + port + ' ' + e.code); done(); });
+  s.on('timeout', () => { console.log('unreachable 127.0.0.1:' + port + ' timeout'); s.destroy(); done(); });
+});
+const web = () => new Promise((done) => {
+  const r = https.get('https://registry.npmjs.org/ms', { timeout: 5000 }, (res) => { console.log('REACHED registry ' + res.statusCode); res.resume(); done(); });
+  r.on('error', (e) => { console.log('unreachable registry ' + e.code); done(); });
+  r.on('timeout', () => { console.log('unreachable registry timeout'); r.destroy(); done(); });
+});
+(async () => { await tcp(5432); await tcp(6379); await web(); })();
+`,
     'scripts/escape.js': `const fs = require('node:fs');
 const targets = ${JSON.stringify([`/etc/nova-e2e-${token}`, join(homedir(), `nova-e2e-${token}`), join(root, `escaped-${token}`), join(home.path, `escaped-${token}`), join(process.cwd(), `nova-e2e-${token}`)])};
 for (const t of targets) {
@@ -142,6 +162,18 @@ describe('hostile steps in a repository (bwrap)', () => {
     expect(s).toMatchObject({ status: 'blocked', attempts: 0, exitCode: null });
     expect(s.reasons?.join(' ')).toMatch(/\/etc/);
     expect(existsSync(`/etc/nova-e2e-readme-${token}`)).toBe(false);
+  });
+
+  it('network: install steps reach the registry but not the host\'s local services; other steps have none', async () => {
+    const shown = await nova(['runs', 'show', out.runId, '--json'], { home: home.path });
+    const commands = (JSON.parse(shown.stdout) as { commands: { step_index: number; command: string; output: string | null }[] }).commands;
+    const install = commands.find((c) => c.step_index === 0)?.output ?? '';
+    expect(install).toMatch(/unreachable 127\.0\.0\.1:5432/);
+    expect(install).toMatch(/unreachable 127\.0\.0\.1:6379/);
+    expect(install).toMatch(/REACHED registry 200/);
+    const offline = commands.find((c) => c.command === 'npm run offline')?.output ?? '';
+    expect(offline).toMatch(/unreachable registry/);
+    expect(`${install}\n${offline}`).not.toMatch(/REACHED 127/);
   });
 
   it('writes outside the workspace are denied: host files and the original folder are unchanged', () => {
