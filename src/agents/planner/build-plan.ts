@@ -102,9 +102,15 @@ export async function planRepository(root: string, opts: { target?: string; prob
   // A package-manager version pinned only in CI (pnpm/action-setup `version: 11.3.0`) is the one
   // the project is installed with; the manifest's packageManager field, when present, wins.
   for (const e of analysis.ecosystems) {
-    if (e.name !== 'node' || e.packageManagerVersion) continue;
+    if (e.name !== 'node') continue;
     const pinned = ci.toolchains.find((t) => t.language === e.packageManager && /^\d+(\.\d+){0,2}$/.test(t.version.trim()));
-    if (pinned) e.packageManagerVersion = pinned.version.trim();
+    if (pinned && !e.packageManagerVersion) e.packageManagerVersion = pinned.version.trim();
+    // Likewise the Node version CI sets up (setup-node `node-version: 14`) when no manifest names one.
+    const node = ci.toolchains.find((t) => t.language === 'node' && /^v?\d+(\.\d+){0,2}(\.x)?$/.test(t.version.trim()));
+    if (node && !e.languageVersion && e.root === '.') {
+      e.languageVersion = node.version.trim();
+      e.languageVersionSource = node.source.file ?? 'CI';
+    }
   }
 
   // Evidence in precedence order; merge keeps the strongest of equivalent commands.
