@@ -41,6 +41,12 @@ describe('diagnose', () => {
     expect(diagnose('npm error 404 Not Found - GET https://registry.npmjs.org/nope - Not found', ctx('npm install nope')).findings[0].patternId).toBe('npm.e404');
   });
 
+  it('retries a step that could not reach the network once, with network', () => {
+    const f = diagnose('FetchError: request to https://registry.npmjs.org/@tapjs%2fclock failed, reason: getaddrinfo EAI_AGAIN registry.npmjs.org', ctx('npm test', 'test')).findings[0];
+    expect(f.patternId).toBe('generic.network-unreachable');
+    expect(f.fixes[0]).toMatchObject({ command: 'npm test ', network: true });
+  });
+
   it('maps a missing C header to its Debian -dev package as a system fix', () => {
     const out = 'In file included from psycopg/psycopgmodule.c:28:\n./psycopg/psycopg.h:36:10: fatal error: libpq-fe.h: No such file or directory';
     const f = diagnose(out, ctx('pip install psycopg2')).findings.find((x) => x.patternId === 'gcc.missing-header')!;
