@@ -45,3 +45,21 @@ describe('opening a store with bad settings', () => {
     expect(err.hint).toMatch(/NOVA_DATABASE_URL/);
   });
 });
+
+describe('several processes opening one fresh SQLite file at once', () => {
+  it('all migrate it without error', async () => {
+    const { execFile } = await import('node:child_process');
+    const { tempDir } = await import('../testing/services.js');
+    const { join } = await import('node:path');
+    const dir = tempDir();
+    try {
+      const script = `import { openStore } from ${JSON.stringify(new URL('./store.ts', import.meta.url).pathname)}; const s = await openStore({ sqlitePath: process.argv[1] }); await s.close(); console.log('ok');`;
+      const run = () => new Promise<string>((resolve, reject) => {
+        execFile(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, join(dir.path, 'nova.sqlite')], { timeout: 60_000 }, (err, stdout, stderr) => (err ? reject(new Error(stderr || err.message)) : resolve(stdout.trim())));
+      });
+      expect(await Promise.all([run(), run(), run(), run()])).toEqual(['ok', 'ok', 'ok', 'ok']);
+    } finally {
+      dir.cleanup();
+    }
+  }, 90_000);
+});

@@ -28,7 +28,7 @@ describe('workflow events on the bus', () => {
       await bus.drain();
       expect(seen.map((m) => m.message_type)).toEqual(['run.started', 'step.started', 'step.succeeded', 'step.started', 'step.failed', 'run.failed']);
       for (const m of seen) expect(WorkflowEvent.parse(m.content).runId).toBe(runId);
-      expect((seen[4].content as WorkflowEvent).error?.message).toMatch(/util\.shell cannot run/);
+      expect((seen[4].content as WorkflowEvent).error?.message).toMatch(/needs input\.cwd/);
     } finally {
       await ex.close();
       await bus.close();

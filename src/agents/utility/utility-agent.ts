@@ -3,9 +3,8 @@
  *   util.echo         returns its input
  *   util.sleep        waits `ms` (abortable by the step's timeout/cancel signal)
  *   util.append-line  appends a line to a file inside an allowed folder (`unique` = idempotent)
- *   util.shell        runs a command in the sandbox of the execution agent; until that agent is
- *                     available here it fails with a clear UNAVAILABLE error instead of running
- *                     anything on the host.
+ *   util.shell        runs a validated command in the execution agent's sandbox (bubblewrap),
+ *                     in an allowed folder, network off unless asked for; never on the host.
  */
 import { join } from 'node:path';
 import { Agent, type AgentContext, type CapabilityResult } from '../agent.js';
@@ -13,6 +12,7 @@ import type { Capability } from '../../protocol/agent.js';
 import type { Message } from '../../protocol/message.js';
 import { NovaError } from '../../errors.js';
 import { appendLine } from './append-line.js';
+import { runShell } from '../execution/shell.js';
 
 export const UTILITY_AGENT_ID = 'utility';
 const MAX_SLEEP_MS = 24 * 3600 * 1000;
@@ -35,7 +35,9 @@ export const utilityCapabilities: Capability[] = [
     name: 'util.shell', description: 'Run a shell command in the sandbox of the execution agent.', required_permissions: ['sandbox.exec'],
     parameters: [
       { name: 'command', type: 'string', required: true },
-      { name: 'cwd', type: 'string', required: false },
+      { name: 'cwd', type: 'string', required: false, description: 'folder inside an allowed folder (default: the first allowed folder)' },
+      { name: 'network', type: 'boolean', required: false },
+      { name: 'timeoutMs', type: 'integer', required: false },
     ],
   },
 ];
@@ -86,9 +88,15 @@ export class UtilityAgent extends Agent {
         return appendLine(input.file, input.line as string, { allowedDirs: this.allowedDirs, unique: input.unique === true });
       }
       case 'util.shell':
-        throw new NovaError('UNAVAILABLE', 'util.shell cannot run: the sandboxed execution agent does not offer single commands yet, and the utility agent never runs commands on the host', {
-          hint: 'Nothing was run. To run commands in the sandbox, give them to the execution agent as a plan (capability install.execute, see nova schema plan).',
-        });
+        // Never on the host: the execution agent's sandbox, in a folder util.append-line may also use.
+        return { ...(await runShell({
+          command: input.command as string,
+          cwd: (input.cwd as string | undefined) ?? this.allowedDirs[0],
+          allowedDirs: this.allowedDirs,
+          network: input.network === true,
+          timeoutMs: typeof input.timeoutMs === 'number' ? input.timeoutMs : undefined,
+          signal: ctx.signal,
+        })) };
       default:
         throw new NovaError('BAD_INPUT', `the utility agent has no capability "${message.message_type}"`, { hint: `It has: ${utilityCapabilities.map((c) => c.name).join(', ')}` });
     }

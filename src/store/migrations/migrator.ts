@@ -23,10 +23,20 @@ export async function migrateToLatest(store: Store): Promise<void> {
   // PostgreSQL schemas in one database it would see another schema's tables and skip creating its own.
   const migrationTableSchema = store.dialect === 'postgres' ? (await sql<{ s: string }>`select current_schema() as s`.execute(store.db)).rows[0]?.s : undefined;
   const migrator = new Migrator({ db: store.db, provider: new StaticProvider(store), migrationTableName: 'nova_migrations', migrationLockTableName: 'nova_migrations_lock', migrationTableSchema });
-  const { error, results } = await migrator.migrateToLatest();
-  if (error) {
+  // Kysely's SQLite "lock" does not exclude other processes: two processes opening a fresh file at
+  // once both run a migration, and the loser fails on "already exists". Each migration runs in a
+  // transaction, so the loser's attempt rolled back and the winner's committed: try again, and the
+  // loser finds it done.
+  for (let attempt = 1; ; attempt++) {
+    const { error, results } = await migrator.migrateToLatest();
+    if (!error) return;
+    const message = (error as Error).message ?? String(error);
+    if (store.dialect === 'sqlite' && attempt < 10 && /already exists|database is locked|SQLITE_BUSY/i.test(message)) {
+      await new Promise((r) => setTimeout(r, 50 * attempt));
+      continue;
+    }
     const failed = results?.find((r) => r.status === 'Error');
-    throw new NovaError('UNAVAILABLE', `database migration ${failed?.migrationName ?? ''} failed on ${store.location}: ${(error as Error).message ?? String(error)}`, {
+    throw new NovaError('UNAVAILABLE', `database migration ${failed?.migrationName ?? ''} failed on ${store.location}: ${message}`, {
       hint: 'The store may have been created by a newer NovaSystem, or the database user lacks CREATE rights.',
       cause: error,
     });
