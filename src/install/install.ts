@@ -98,7 +98,9 @@ async function runInstall(o: InstallOptions, signal: AbortSignal): Promise<Insta
     mkdirSync(runDir, { recursive: true });
     const ws = prepareWorkspace(plan.root, runDir);
     if (ws.skipped.length) warnings.push(`not copied into the sandbox (special files): ${ws.skipped.slice(0, 5).join(', ')}${ws.skipped.length > 5 ? ', …' : ''}`);
-    const sandbox = await createSandbox(o.sandbox ?? o.config.sandbox, { workspace: ws.workspace, home: ws.home, tmp: ws.tmp, ecosystems: plan.ecosystems, warn: o.log });
+    // NOVA_HOME holds the store (every run's records and outputs) and other runs' workspaces: not
+    // for the repository's commands to read, wherever it lives (only this run's folders show).
+    const sandbox = await createSandbox(o.sandbox ?? o.config.sandbox, { workspace: ws.workspace, home: ws.home, tmp: ws.tmp, ecosystems: plan.ecosystems, warn: o.log, hide: [o.config.home] });
     sandboxKind = sandbox.kind;
     try {
       const tool = await provisionToolchain({ sandbox, ecosystems: plan.ecosystems });

@@ -29,6 +29,8 @@ export interface CreateSandboxOptions {
   passEnv?: Record<string, string>;
   /** Where warnings go (default: stderr). */
   warn?: (message: string) => void;
+  /** Host folders commands must not see, e.g. NovaSystem's own home (the store, other runs). */
+  hide?: string[];
 }
 
 const INSTALL_BWRAP = 'Install bubblewrap (Debian/Ubuntu: `sudo apt-get install bubblewrap`; Fedora: `sudo dnf install bubblewrap`; Arch: `sudo pacman -S bubblewrap`)';
@@ -74,7 +76,7 @@ export async function createSandbox(kind: SandboxKind | undefined, opts: CreateS
       hint: `${INSTALL_BWRAP}; or use Docker (\`--sandbox docker\` with a running engine); or — knowingly, without isolation — \`--sandbox none\`.`,
     });
   }
-  return new BwrapSandbox({ workspace: opts.workspace, home: opts.home, tmp: opts.tmp, bwrapPath: s.path, outputCap: opts.outputCap, passEnv: opts.passEnv });
+  return new BwrapSandbox({ workspace: opts.workspace, home: opts.home, tmp: opts.tmp, bwrapPath: s.path, outputCap: opts.outputCap, passEnv: opts.passEnv, hide: opts.hide });
 }
 
 /** What each backend can do on this machine, for `nova doctor`. */

@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { InstallResult } from '../../src/protocol/run.js';
@@ -38,8 +38,10 @@ export function nodeProject(spec: NodeProjectSpec): BuiltFixture {
 }
 
 /** A NOVA_HOME of its own (SQLite store, run folders) for one test file. */
-export function novaHome(prefix = 'nova-e2e-home-'): { path: string; cleanup: () => void } {
-  const path = mkdtempSync(join(tmpdir(), prefix));
+export function novaHome(prefix = 'nova-e2e-home-', parent = tmpdir()): { path: string; cleanup: () => void } {
+  const path = mkdtempSync(join(parent, prefix));
+  // As readable as a home made by hand: what the sandbox hides must not depend on a 0700 mode.
+  chmodSync(path, 0o755);
   return { path, cleanup: () => rmSync(path, { recursive: true, force: true }) };
 }
 

@@ -14,7 +14,8 @@ import type { InstallResult } from '../../src/protocol/run.js';
 import { cgroupLeftovers, explain, installResult, nodeProject, nova, novaHome, processCount, processesMentioning, treeDigest, type NovaRun } from './fixtures.js';
 
 const token = randomBytes(6).toString('hex');
-const home = novaHome();
+// Outside /tmp too: NOVA_HOME (the store, other runs) must be hidden wherever it lives.
+const home = novaHome('nova-e2e-home-', '/var/tmp');
 // Outside /tmp (which the sandbox replaces with a private one), so the original folder is visible,
 // read-only, inside the sandbox, and writing into it is a real attempt.
 const repo = nodeProject({
@@ -83,6 +84,8 @@ for (const t of targets) {
     console.log('denied ' + t + ' ' + e.code);
   }
 }
+try { fs.readFileSync(${JSON.stringify(join(home.path, 'nova.sqlite'))}); console.log('READ the store'); } catch (e) { console.log('cannot read the store ' + e.code); }
+try { console.log('runs visible: ' + fs.readdirSync(${JSON.stringify(join(home.path, 'runs'))}).length); } catch (e) { console.log('cannot list runs ' + e.code); }
 try { fs.appendFileSync(${JSON.stringify(join(root, 'package.json'))}, ' '); console.log('modified the original'); } catch (e) { console.log('denied original ' + e.code); }
 `,
   }),
@@ -183,6 +186,14 @@ describe('hostile steps in a repository (bwrap)', () => {
       expect(existsSync(p), p).toBe(false);
     }
     expect(treeDigest(repo.root)).toBe(before.digest);
+  });
+
+  it('NOVA_HOME is hidden from the steps: the store cannot be read, only this run\'s folder shows', async () => {
+    const shown = await nova(['runs', 'show', out.runId, '--json'], { home: home.path });
+    const commands = (JSON.parse(shown.stdout) as { commands: { command: string; output: string | null }[] }).commands;
+    const escape = commands.find((c) => c.command === 'npm test')?.output ?? '';
+    expect(escape).toMatch(/cannot read the store ENOENT/);
+    expect(escape).toMatch(/runs visible: 1\b/);
     expect(readFileSync(join(repo.root, 'package.json'), 'utf8')).not.toMatch(/ $/);
   });
 
