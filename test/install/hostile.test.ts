@@ -84,6 +84,7 @@ for (const t of targets) {
     console.log('denied ' + t + ' ' + e.code);
   }
 }
+console.log('environment: ' + JSON.stringify(process.env));
 try { fs.readFileSync(${JSON.stringify(join(home.path, 'nova.sqlite'))}); console.log('READ the store'); } catch (e) { console.log('cannot read the store ' + e.code); }
 try { console.log('runs visible: ' + fs.readdirSync(${JSON.stringify(join(home.path, 'runs'))}).length); } catch (e) { console.log('cannot list runs ' + e.code); }
 try { fs.appendFileSync(${JSON.stringify(join(root, 'package.json'))}, ' '); console.log('modified the original'); } catch (e) { console.log('denied original ' + e.code); }
@@ -102,7 +103,7 @@ const step = (command: string) => {
 
 beforeAll(async () => {
   before = { processes: processCount(), digest: treeDigest(repo.root) };
-  run = await nova(['install', repo.root, '--json', '--step-timeout', '6', '--memory', '512m', '--max-processes', '128', '--max-file-size', '64m', '--max-disk', '256m', '--max-fixes', '1'], { home: home.path, timeoutMs: 120_000 });
+  run = await nova(['install', repo.root, '--json', '--step-timeout', '6', '--memory', '512m', '--max-processes', '128', '--max-file-size', '64m', '--max-disk', '256m', '--max-fixes', '1'], { home: home.path, timeoutMs: 120_000, env: { AWS_SECRET_ACCESS_KEY: `e2e-secret-${token}`, GITHUB_TOKEN: `e2e-secret-${token}` } });
   out = installResult(run);
 }, 130_000);
 
@@ -188,12 +189,15 @@ describe('hostile steps in a repository (bwrap)', () => {
     expect(treeDigest(repo.root)).toBe(before.digest);
   });
 
-  it('NOVA_HOME is hidden from the steps: the store cannot be read, only this run\'s folder shows', async () => {
+  it('NOVA_HOME and the caller\'s secrets are hidden from the steps: the store cannot be read, only this run\'s folder shows', async () => {
     const shown = await nova(['runs', 'show', out.runId, '--json'], { home: home.path });
     const commands = (JSON.parse(shown.stdout) as { commands: { command: string; output: string | null }[] }).commands;
     const escape = commands.find((c) => c.command === 'npm test')?.output ?? '';
     expect(escape).toMatch(/cannot read the store ENOENT/);
     expect(escape).toMatch(/runs visible: 1\b/);
+    // Nor do the caller's secrets reach them: the environment is rebuilt, not inherited.
+    expect(escape).toMatch(/environment: \{/);
+    expect(escape).not.toContain(`e2e-secret-${token}`);
     expect(readFileSync(join(repo.root, 'package.json'), 'utf8')).not.toMatch(/ $/);
   });
 
