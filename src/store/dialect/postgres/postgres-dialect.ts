@@ -30,6 +30,8 @@ export async function openPostgres(url: string, schema?: string): Promise<Store>
   });
   // An idle client losing its connection must not crash the process; the pool replaces it.
   pool.on('error', () => {});
+  // Nor may a checked-out one (e.g. inside a transaction) between two queries: its next query fails instead.
+  pool.on('connect', (client) => { client.on('error', () => {}); });
   try {
     const client = await pool.connect();
     try {
