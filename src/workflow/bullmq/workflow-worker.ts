@@ -136,6 +136,9 @@ export class WorkflowWorker {
     ]);
     const rec = state?.steps.get(d.stepKey);
     if (!state || !rec || state.run.status !== 'running' || rec.status !== 'running' || rec.attempt !== d.attempt) {
+      // An earlier delivery of this job may have committed the step's completion and then lost its
+      // connection before enqueueing what follows: make sure the run's next jobs exist.
+      if (state?.run.status === 'running') await this.coordinator.reconcile(d.runId);
       return { skipped: 'this attempt is no longer current (finished, cancelled or superseded)' };
     }
     if (this.o.quotas && rate && recorded === undefined) {
