@@ -2,10 +2,10 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { PlanStep } from '../protocol/plan.js';
+import type { Plan, PlanStep } from '../protocol/plan.js';
 import { tempDir } from '../testing/services.js';
 import { baseImage, exportDockerfile, exportSetupScript, shellQuote } from './export.js';
-import { renderReport } from './report.js';
+import { nextSteps, renderReport } from './report.js';
 
 const step = (command: string, extra: Partial<PlanStep> = {}): PlanStep => ({ stage: 'install', command, source: { kind: 'manifest', file: 'package.json' }, confidence: 0.9, verdict: 'allow', reasons: [], ...extra });
 
@@ -55,5 +55,12 @@ describe('report', () => {
     expect(text).toMatch(/✗ test\s+npm test .*2 failed, 5 passed \(jest\)/);
     expect(text).toContain('rerun with --allow-system');
     expect(text).toContain('• [test-failure] step 3 (npm test): The tests ran, and some failed');
+  });
+
+  it('names a prerequisite the host lacked only when the run did not succeed (the sandbox may provide it)', () => {
+    const plan = { prerequisites: [{ kind: 'toolchain', name: 'pnpm', satisfied: false, detail: 'wants 9.15.0' }] } as unknown as Plan;
+    const base = { runId: 'R', diagnosis: [], steps: [{ stage: 'install' as const, command: 'pnpm install', status: 'success' as const, exitCode: 0, durationMs: 1, attempts: 1 }] };
+    expect(nextSteps({ ...base, status: 'success' }, plan).join('\n')).not.toMatch(/Prerequisite/);
+    expect(nextSteps({ ...base, status: 'failed' }, plan).join('\n')).toMatch(/Prerequisite not met here: toolchain pnpm/);
   });
 });

@@ -30,7 +30,9 @@ export function nextSteps(result: InstallResult, plan?: Plan): string[] {
   }
   const input = result.steps.filter((s) => s.reasons?.some((r) => r.startsWith('needs values')));
   if (input.length) out.push('Some steps need values only you can supply (tokens, names): see the skipped steps.');
-  for (const p of plan?.prerequisites ?? []) if (p.satisfied === false) out.push(`Prerequisite not met here: ${p.kind} ${p.name}${p.detail ? ` (${p.detail})` : ''}`);
+  // The plan checked the host; the sandbox may have provided the tool since (corepack, the npm
+  // registry). After a successful run an unmet prerequisite blocked nothing: not a next step.
+  if (result.status !== 'success') for (const p of plan?.prerequisites ?? []) if (p.satisfied === false) out.push(`Prerequisite not met here: ${p.kind} ${p.name}${p.detail ? ` (${p.detail})` : ''}`);
   if (out.length === 0 && result.status === 'success') out.push('Nothing to do: it installs, builds and tests here. Export what worked with --export setup.sh or --export Dockerfile.');
   return [...new Set(out)];
 }
