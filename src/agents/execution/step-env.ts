@@ -1,14 +1,14 @@
 /**
  * The environment every sandboxed step gets: non-interactive, no update nags, no telemetry, and a
- * private HOME. Values a plan step sets (from CI or docs) are layered on top.
+ * private HOME. Values a plan step sets (from CI or docs) are layered on top. No NO_COLOR or
+ * FORCE_COLOR: CI runners set neither, and test suites that check colour detection fail under
+ * them (commander.js); output is not a terminal anyway, and diagnosis strips ANSI codes.
  */
 export function baseStepEnv(extra: Record<string, string> = {}): Record<string, string> {
   return {
     CI: 'true',
     DEBIAN_FRONTEND: 'noninteractive',
     TERM: 'dumb',
-    NO_COLOR: '1',
-    FORCE_COLOR: '0',
     LANG: 'C.UTF-8',
     LC_ALL: 'C.UTF-8',
     GIT_TERMINAL_PROMPT: '0',
