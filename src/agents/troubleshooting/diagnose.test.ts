@@ -88,6 +88,7 @@ describe('diagnose', () => {
     ['node.command-not-found-dev-tool', 'pnpm install', 'bash: line 1: pnpm: command not found'],
     ['yarn.lockfile-frozen', 'yarn install --frozen-lockfile', 'error Your lockfile needs to be updated, but yarn was run with `--frozen-lockfile`.'],
     ['pnpm.lockfile-outdated', 'pnpm install --frozen-lockfile', 'ERR_PNPM_OUTDATED_LOCKFILE  Cannot install with "frozen-lockfile" because pnpm-lock.yaml is not up to date'],
+    ['pnpm.locked-version-missing', 'pnpm ci', '[ERR_PNPM_MINIMUM_RELEASE_AGE_VIOLATION] 1 lockfile entries failed verification:\n  actions-up@1.17.0 could not be checked against minimumReleaseAge (version not present in registry manifest)'],
     ['corepack.signature', 'yarn install', 'Internal Error: Cannot find matching keyid: {"signatures":[]}'],
     ['cargo.openssl-sys', 'cargo build', 'error: failed to run custom build command for `openssl-sys v0.9.80`'],
     ['go.missing-go-sum', 'go build ./...', 'main.go:4:2: missing go.sum entry for module providing package github.com/x/y (imported by m)'],
