@@ -35,3 +35,13 @@ it('without a job that tests, nothing is chosen away', () => {
   const cands = [s('a.yml', 'build', 'build', 'make'), s('b.yml', 'docs', 'build', 'mkdocs build')];
   expect(selectCiJobs(cands).kept).toHaveLength(2);
 });
+
+it('a single CI job is the main job: a devcontainer install for the same stage is left out', () => {
+  const r = selectCiJobs([
+    s('.github/workflows/main.yml', 'tests', 'install', 'pnpm install --frozen-lockfile'),
+    s('.github/workflows/main.yml', 'tests', 'test', 'pnpm test'),
+    s('.devcontainer/devcontainer.json', undefined, 'install', 'corepack install && pnpm install --frozen-lockfile'),
+  ]);
+  expect(r.kept.map((c) => c.command)).toEqual(['pnpm install --frozen-lockfile', 'pnpm test']);
+  expect(r.left.map((l) => l.candidate.command)).toEqual(['corepack install && pnpm install --frozen-lockfile']);
+});

@@ -44,7 +44,8 @@ export function selectCiJobs(candidates: CandidateStep[]): { kept: CandidateStep
     j.steps.push(c);
     for (const f of commandFamilies(c.command)) j.families.add(f);
   }
-  if (jobs.size <= 1) return { kept: candidates, left: [] };
+  // One job is the main job: there is nothing to choose, but task files still defer to it.
+  if (jobs.size === 0) return { kept: candidates, left: [] };
   for (const j of jobs.values()) j.score = scoreJob(j);
   const ranked = [...jobs.values()].sort((a, b) => b.score - a.score);
   // Without any job that tests, there is nothing to choose between: keep everything.
