@@ -46,6 +46,12 @@ export async function runShell(req: ShellRequest): Promise<ShellResult> {
   if (typeof req.cwd !== 'string' || !req.cwd) throw new NovaError('BAD_INPUT', 'a shell step needs input.cwd, the folder to run in', { hint: 'Use a folder inside $NOVA_HOME/files (or one allowed with --allow-dir).' });
   const timeoutMs = req.timeoutMs ?? 60_000;
   if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > MAX_TIMEOUT_MS) throw new NovaError('BAD_INPUT', `timeoutMs must be an integer from 1 to ${MAX_TIMEOUT_MS}`);
+  // Judge the command first: a blocked command is refused whatever folder it names.
+  await initValidator();
+  const v = validateCommand(req.command, { workspace: resolve(req.cwd) });
+  if (v.verdict === 'block') {
+    throw new NovaError('PERMISSION_DENIED', `the command was blocked and not run: ${v.reasons.join('; ')}`, { hint: 'Command validation blocks destructive commands, writes outside the folder and downloaded scripts piped into a shell.' });
+  }
   let cwd: string;
   try {
     cwd = realpathSync(resolve(req.cwd));
@@ -55,11 +61,6 @@ export async function runShell(req: ShellRequest): Promise<ShellResult> {
   const roots = req.allowedDirs.map((d) => { try { return realpathSync(d); } catch { return resolve(d); } });
   if (!roots.some((r) => inside(r, cwd))) {
     throw new NovaError('PERMISSION_DENIED', `refusing to run a command in ${cwd}: it is outside the allowed folders (${roots.join(', ') || 'none'})`, { hint: 'Run inside $NOVA_HOME/files, or allow the folder with: nova workflow run --allow-dir <folder>.' });
-  }
-  await initValidator();
-  const v = validateCommand(req.command, { workspace: cwd });
-  if (v.verdict === 'block') {
-    throw new NovaError('PERMISSION_DENIED', `the command was blocked and not run: ${v.reasons.join('; ')}`, { hint: 'Command validation blocks destructive commands, writes outside the folder and downloaded scripts piped into a shell.' });
   }
   // The sandbox's own home and temp live outside the folder, and go away afterwards.
   const scratch = mkdtempSync(join(tmpdir(), 'nova-shell-'));

@@ -64,7 +64,7 @@ describe.concurrent('nova workflow', { timeout: 120_000 }, () => {
     expect(ok.code, ok.stderr + ok.stdout).toBe(0);
     const outcome = JSON.parse(ok.stdout) as { runId: string; status: string };
     expect(outcome.status).toBe('succeeded');
-    expect(readFileSync(journal, 'utf8')).toBe(`${outcome.runId} opened\n${outcome.runId} shell said: UNAVAILABLE\n${outcome.runId} closed\n`);
+    expect(readFileSync(journal, 'utf8')).toBe(`${outcome.runId} opened\n${outcome.runId} shell said: PERMISSION_DENIED\n${outcome.runId} closed\n`);
 
     const status = await nova(['workflow', 'status', outcome.runId, '--json', '--events']);
     const view = JSON.parse(status.stdout) as { run: { status: string }; steps: { stepId: string; status: string }[]; events: { type: string }[] };
