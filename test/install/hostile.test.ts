@@ -138,7 +138,9 @@ describe('hostile steps in a repository (bwrap)', () => {
   it('a fork bomb left running in the background after its step returns is ended with the step', () => {
     const { s, d } = step('npm run bomb-detached');
     expect(s.durationMs).toBeLessThan(15_000);
-    expect(d.map((x) => x.pattern)).toContain('sandbox.processes-refused');
+    // Whether the limit shows while the step runs (sandbox.processes) or only in its output after
+    // it exited 0 (sandbox.processes-refused) depends on timing; either way it must be reported.
+    expect(d.map((x) => x.pattern).join(' ')).toMatch(/sandbox\.processes(-refused)?\b/);
     // The next step started in the same sandbox; the check that nothing survives is below.
     expect(step('npm run fill-memory').s.attempts).toBeGreaterThanOrEqual(1);
   });
