@@ -5,7 +5,7 @@
  * The phases are plain functions so the workflow engine (workflows/install-repository.json) can
  * run them as agent capabilities, and tests can call them directly.
  */
-import { mkdirSync, readdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { ulid } from 'ulid';
 import type { Config } from '../config.js';
@@ -42,6 +42,8 @@ export interface InstallOptions {
   runId?: string;
   onEvent?: (e: StepEvent) => void;
   log?: (line: string) => void;
+  /** Keep the run's workspace copy (default: only when the run did not succeed). */
+  keepWorkspace?: boolean;
   /** Documents the plan used, recorded with the run. */
   documents?: { path: string; kind: string; sha256: string; bytes: number }[];
 }
@@ -96,6 +98,7 @@ async function runInstall(o: InstallOptions, signal: AbortSignal): Promise<Insta
     await initValidator();
     const runDir = join(o.config.home, 'runs', runId);
     mkdirSync(runDir, { recursive: true });
+    let outcome: InstallOutcome | undefined;
     const ws = prepareWorkspace(plan.root, runDir);
     if (ws.skipped.length) warnings.push(`not copied into the sandbox (special files): ${ws.skipped.slice(0, 5).join(', ')}${ws.skipped.length > 5 ? ', …' : ''}`);
     // NOVA_HOME holds the store (every run's records and outputs) and other runs' workspaces: not
@@ -132,10 +135,16 @@ async function runInstall(o: InstallOptions, signal: AbortSignal): Promise<Insta
         runId, status: execution.status, steps: execution.steps, diagnosis: execution.diagnosis,
         target: plan.target, durationMs: Date.now() - started, sandbox: sandbox.kind, warnings,
       };
+      // A successful run's copy is only disk space (its records are in the store); a failed one is
+      // kept for a look inside, and the report says where.
+      const keep = o.keepWorkspace ?? result.status !== 'success';
+      if (keep) result.workspace = ws.workspace;
       await finishRun(o.store, runId, result.status, { result, plan: { ecosystems: plan.ecosystems, steps: plan.steps.length } , succeeded: execution.succeeded });
-      return { result, execution, workspace: ws.workspace };
+      outcome = { result, execution, workspace: keep ? ws.workspace : undefined };
+      return outcome;
     } finally {
       await sandbox.dispose();
+      if (outcome && !outcome.workspace) rmSync(runDir, { recursive: true, force: true });
     }
   } catch (e) {
     // Bad input (no sandbox available, …) is the caller's to report; the run is still closed.

@@ -68,6 +68,7 @@ export function renderReport(result: InstallResult, plan?: Plan): string {
     lines.push('', 'Warnings:');
     for (const w of result.warnings) lines.push(`  ! ${w}`);
   }
+  if (result.workspace) lines.push('', `Workspace kept at ${result.workspace}`);
   const next = nextSteps(result, plan);
   if (next.length) {
     lines.push('', 'Next steps:');

@@ -47,5 +47,7 @@ export const InstallResult = z.object({
   durationMs: z.number().optional(),
   sandbox: z.string().optional(),
   warnings: z.array(z.string()).optional(),
+  /** Where the run's workspace copy was kept (failed runs, or --keep-workspace). */
+  workspace: z.string().optional(),
 });
 export type InstallResult = z.infer<typeof InstallResult>;

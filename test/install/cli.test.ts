@@ -82,6 +82,8 @@ describe('nova install (CLI)', () => {
     expect(list.code, explain(list)).toBe(0);
     const runs = (JSON.parse(list.stdout) as { runs: { runId: string; kind: string; status: string; target: string }[] }).runs;
     expect(runs.find((x) => x.runId === runId)).toMatchObject({ kind: 'install', status: 'success', target: repo.root });
+    // A successful run's workspace copy is removed (its records stay in the store).
+    expect(existsSync(join(home.path, 'runs', runId!))).toBe(false);
   });
 
   it('exit 2 with a clear message for a missing folder (text and --json)', async () => {

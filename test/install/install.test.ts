@@ -24,10 +24,11 @@ describe('nova install (bwrap, real npm registry)', () => {
   it('installs a project and passes its tests: success, exit 0, timed steps, test counts', async () => {
     const p = project({ name: 'passing', dependencies: { 'is-number': DEPS['is-number'], ms: DEPS.ms }, scripts: { test: 'node --test test/' }, files: { 'test/deps.test.js': DEPS_TEST } });
     const before = treeDigest(p.root);
-    const r = await nova(['install', p.root, '--json'], { home: home.path });
+    const r = await nova(['install', p.root, '--json', '--keep-workspace'], { home: home.path });
     const out = installResult(r);
     expect(r.code, explain(r)).toBe(0);
     expect(out.status).toBe('success');
+    expect(out.workspace).toBe(join(home.path, 'runs', out.runId, 'workspace'));
     expect(out.sandbox).toBe('bwrap');
     // The DESIGN contract: exactly one JSON object with these fields (the schema check above is strict).
     const raw = JSON.parse(r.stdout) as Record<string, unknown> & { steps: Record<string, unknown>[] };

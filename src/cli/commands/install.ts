@@ -90,10 +90,11 @@ export const installCommand: CommandModule = (program, ctx) => {
     .option('--max-disk <size>', 'most the run\'s workspace, home and temp may hold (default 20g)', byteSize('--max-disk'))
     .option('--max-fixes <n>', 'fix attempts per failed step (default 2)', fixCount)
     .option('--no-test', 'stop after install and build')
+    .option('--keep-workspace', 'keep the run\'s workspace copy after a successful run (failed runs keep it anyway)')
     .option('--export <file...>', 'write what worked as a script (*.sh) or a Dockerfile')
     .option('--verbose', 'stream every command\'s output to stderr')
     .option('--json', 'print the result as JSON (the install contract)')
-    .action(async (target: string, opts: { sandbox?: z.infer<typeof SandboxKind>; allowSystem?: boolean; stepTimeout?: number; memory?: number; maxProcesses?: number; maxFileSize?: number; maxDisk?: number; maxFixes?: number; test: boolean; export?: string[]; verbose?: boolean }, cmd) => {
+    .action(async (target: string, opts: { sandbox?: z.infer<typeof SandboxKind>; allowSystem?: boolean; stepTimeout?: number; memory?: number; maxProcesses?: number; maxFileSize?: number; maxDisk?: number; maxFixes?: number; test: boolean; keepWorkspace?: boolean; export?: string[]; verbose?: boolean }, cmd) => {
       const json = wantsJson(cmd);
       for (const f of opts.export ?? []) exportFormat(f); // refuse a bad name before any work
       const config = ctx.config;
@@ -113,6 +114,7 @@ export const installCommand: CommandModule = (program, ctx) => {
       if (Object.values(limits).some((v) => v !== undefined)) input.limits = JSON.parse(JSON.stringify(limits)) as InstallLimits;
       if (opts.maxFixes !== undefined) input.maxFixAttempts = opts.maxFixes;
       if (!opts.test) input.stages = ['system', 'install', 'build'];
+      if (opts.keepWorkspace) input.keepWorkspace = true;
       if (!json) log(`planning ${target} …`);
       // Ctrl-C / kill: the sandbox dies with us (--die-with-parent); close the run record so it
       // does not stay "running" forever, and say so.
