@@ -62,6 +62,13 @@ export const PlanStep = z.object({
   needsInput: z.array(z.string()).optional(),
   /** Other places the same step was found (they corroborate it). */
   alsoFoundIn: z.array(Provenance).optional(),
+  /** What earlier runs recorded in this store say about this exact command. */
+  history: z.object({
+    runs: z.number().int().min(0),
+    succeeded: z.number().int().min(0),
+    medianMs: z.number().min(0),
+    fixesThatWorked: z.array(z.object({ command: z.string(), times: z.number().int().min(1) })),
+  }).optional(),
 });
 export type PlanStep = z.infer<typeof PlanStep>;
 

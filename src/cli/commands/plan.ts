@@ -6,6 +6,8 @@ import type { CommandModule } from '../context.js';
 import { wantsJson } from '../context.js';
 import type { Plan, PlanStep, Provenance } from '../../protocol/plan.js';
 import { log, printJson, printText } from '../output.js';
+import { commandHistory } from '../../store/command-history.js';
+import { formatDuration } from '../../install/report.js';
 
 function where(p: Provenance): string {
   if (!p.file) return p.detail ? `${p.kind} (${p.detail})` : p.kind;
@@ -38,6 +40,10 @@ function notes(steps: PlanStep[]): string[] {
     const bits = s.reasons.map((r) => clip(r, 160));
     if (s.suggestion) bits.push(`suggest: ${clip(s.suggestion, 120)}`);
     if (s.needsInput?.length) bits.push(`needs input: ${s.needsInput.join(', ')}`);
+    if (s.history) {
+      const fix = s.history.fixesThatWorked[0];
+      bits.push(`earlier runs: ${s.history.succeeded}/${s.history.runs} succeeded, ~${formatDuration(s.history.medianMs)}${fix ? `; when it failed, \`${clip(fix.command, 60)}\` worked (${fix.times}×)` : ''}`);
+    }
     if (bits.length) out.push(`  ${i + 1}. ${clip(s.command, 50)} — ${bits.join('; ')}`);
   });
   return out;
@@ -83,6 +89,12 @@ export const planCommand: CommandModule = (program, ctx) => {
       // Loaded on use: planning pulls in parsers that other commands do not need at start-up.
       const { buildPlan } = await import('../../agents/planner/build-plan.js');
       const plan = await buildPlan(target, ctx.config, { probe: opts.probe });
+      // Memory: what earlier runs in this store say about each command.
+      const history = await commandHistory(await ctx.store(), plan.steps.map((s) => s.command));
+      for (const s of plan.steps) {
+        const h = history.get(s.command);
+        if (h) s.history = h;
+      }
       if (json) printJson(plan);
       else printText(renderPlan(plan));
     });
