@@ -2,7 +2,7 @@
  * The one place that reads the environment and `novasystem.config.json`. Everything else receives
  * a Config. Environment wins over the file; the file wins over defaults.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
@@ -65,17 +65,29 @@ function pickEnum<T extends z.ZodEnum>(schema: T, value: string | undefined, var
   return r.data as z.infer<T>;
 }
 
+const MAX_CONFIG_BYTES = 1024 * 1024;
+
+/** The config file's text; a folder, a device or an oversized file is refused before reading it. */
+function readConfigText(f: string): string {
+  const st = statSync(f);
+  if (!st.isFile()) throw new NovaError('BAD_INPUT', `config file ${f} is not a regular file`, { hint: 'Give the path of a JSON file such as novasystem.config.json (see docs for its keys).' });
+  if (st.size > MAX_CONFIG_BYTES) throw new NovaError('BAD_INPUT', `config file ${f} is ${st.size} bytes, more than ${MAX_CONFIG_BYTES}`, { hint: 'A config file holds a few settings (home, databaseUrl, redisUrl, sandbox, llm, llmModel, tenant); check that it is the right file.' });
+  return readFileSync(f, 'utf8');
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): Config {
-  const fileCandidates = [env.NOVA_CONFIG, join(cwd, 'novasystem.config.json')].filter((f): f is string => !!f);
+  // NOVA_CONFIG names a file the user wants read: missing is an error, unlike the optional ./novasystem.config.json.
+  const fileCandidates = env.NOVA_CONFIG ? [resolve(cwd, env.NOVA_CONFIG)] : [join(cwd, 'novasystem.config.json')];
   let file: z.infer<typeof FileConfig> = {};
   let configFile: string | undefined;
   for (const f of fileCandidates) {
-    if (existsSync(f)) {
-      const text = readFileSync(f, 'utf8');
-      file = parseOrThrow(FileConfig, parseJsonText(text, `config file ${f}`, 1024 * 1024), `config file ${f}`, 'Allowed keys: home, databaseUrl, redisUrl, sandbox, llm, llmModel, tenant.');
-      configFile = f;
-      break;
+    if (!existsSync(f)) {
+      if (env.NOVA_CONFIG) throw new NovaError('BAD_INPUT', `NOVA_CONFIG names ${f}, which does not exist`, { hint: 'Point NOVA_CONFIG at a JSON config file, or unset it to read ./novasystem.config.json.' });
+      continue;
     }
+    file = parseOrThrow(FileConfig, parseJsonText(readConfigText(f), `config file ${f}`, MAX_CONFIG_BYTES), `config file ${f}`, 'Allowed keys: home, databaseUrl, redisUrl, sandbox, llm, llmModel, tenant.');
+    configFile = f;
+    break;
   }
   const home = resolve(env.NOVA_HOME || file.home || join(homedir(), '.novasystem'));
   const databaseUrl = env.NOVA_DATABASE_URL || file.databaseUrl || undefined;

@@ -28,6 +28,13 @@ export function parseJsonText(text: string, what: string, maxBytes = 5 * 1024 * 
   try {
     return JSON.parse(text);
   } catch (e) {
-    throw new ValidationError(what, [{ path: '$', message: `is not valid JSON (${(e as Error).message})` }], 'Check the JSON syntax (quotes, commas, brackets).');
+    // Binary data (NUL bytes, or bytes that are not UTF-8, decoded as U+FFFD) is named as such:
+    // quoting it in the message would write raw bytes to the user's terminal.
+    if (/[\u0000\uFFFD]/.test(text)) {
+      throw new ValidationError(what, [{ path: '$', message: 'is not JSON text (it holds binary data or is not UTF-8)' }], 'Give a UTF-8 JSON file.');
+    }
+    // JSON.parse quotes the input around the error; control characters in it are shown escaped.
+    const detail = (e as Error).message.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+    throw new ValidationError(what, [{ path: '$', message: `is not valid JSON (${detail})` }], 'Check the JSON syntax (quotes, commas, brackets).');
   }
 }

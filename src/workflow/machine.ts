@@ -20,6 +20,8 @@
  */
 import type { StepError, WorkflowEvent, WorkflowEventType, WorkflowStep, WorkflowThreadStatus } from '../protocol/workflow.js';
 import { NovaError, errorMessage, isNovaError } from '../errors.js';
+import { Identifier } from '../protocol/common.js';
+import { parseOrThrow } from '../protocol/validate.js';
 import { indexDefinition, type DefinitionIndex } from './definition.js';
 import { evaluateExpression, resolveValue } from './expressions.js';
 import { emptyTransition, type RunRecord, type StepRecord, type ThreadKind, type ThreadRecord, type Transition } from './records.js';
@@ -210,6 +212,8 @@ export interface BeginInput {
 export class WorkflowMachine {
   /** A new run: returns its RunState and the first transition (which creates the run row). */
   static async begin(definition: RunRecord['definition'], b: BeginInput): Promise<{ state: RunState; transition: Transition }> {
+    // Checked before anything is written: a run id becomes message fields, keys and file names.
+    parseOrThrow(Identifier, b.runId, 'run id', 'Use letters, digits and . _ : @ / - (at most 200 characters), or leave --run-id out for a generated one.');
     const now = new Date().toISOString();
     const run: RunRecord = {
       runId: b.runId, workflow: definition.name, definition, input: b.input, status: 'running', output: null, error: null,

@@ -149,6 +149,8 @@ export class WorkflowStore {
     const q = (text: string, params: unknown[]) => CompiledQuery.raw(this.store.dialect === 'postgres' ? numbered(text) : text, params);
     await this.db.transaction().execute(async (trx) => {
       if (t.createRun) {
+        const taken = await trx.selectFrom('workflow_runs').select('run_id').where('run_id', '=', t.runId).executeTakeFirst();
+        if (taken) throw new NovaError('CONFLICT', `a workflow run with id "${t.runId}" already exists`, { hint: `Choose another --run-id, or look at that run: nova workflow status ${t.runId}` });
         const definition = JSON.stringify(t.createRun.definition);
         const hash = createHash('sha256').update(definition).digest('hex');
         await trx.insertInto('workflow_definitions').values({ hash, workflow: t.createRun.workflow, definition, created_at: now })

@@ -26,6 +26,7 @@ import { finishRun } from '../../store/runs.js';
 import { stopAllInstalls } from '../../install/install.js';
 import { exportDockerfile, exportSetupScript, type WorkedStep } from '../../install/export.js';
 import { ulid } from 'ulid';
+import { isGitUrl, resolveTarget } from '../../repo/target.js';
 import { z } from 'zod';
 
 /** The built-in definition only: a repository's own ./workflows folder must not replace it. */
@@ -97,6 +98,8 @@ export const installCommand: CommandModule = (program, ctx) => {
     .action(async (target: string, opts: { sandbox?: z.infer<typeof SandboxKind>; allowSystem?: boolean; stepTimeout?: number; memory?: number; maxProcesses?: number; maxFileSize?: number; maxDisk?: number; maxFixes?: number; test: boolean; keepWorkspace?: boolean; export?: string[]; verbose?: boolean }, cmd) => {
       const json = wantsJson(cmd);
       for (const f of opts.export ?? []) exportFormat(f); // refuse a bad name before any work
+      // A missing folder, a file or an option-like target is refused before a run is recorded.
+      if (!isGitUrl(target)) await resolveTarget(target, ctx.config);
       const config = ctx.config;
       const store = await ctx.store();
       const progress = new Progress(0, !!opts.verbose);

@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
 import type { CommandModule } from '../context.js';
 import { wantsJson } from '../context.js';
 import { getRun, listRuns } from '../../store/runs.js';
@@ -18,7 +18,7 @@ export const runsCommand: CommandModule = (program, ctx) => {
   runs.command('list')
     .description('list recent runs, newest first')
     .option('--limit <n>', 'how many', positiveInt, 20)
-    .option('--kind <kind>', 'only install | plan | workflow')
+    .addOption(new Option('--kind <kind>', 'only runs of this kind').choices(['install', 'plan', 'workflow']))
     .option('--status <status>', 'only runs with this status')
     .option('--json', 'JSON output')
     .action(async (opts: { limit: number; kind?: string; status?: string }, cmd) => {

@@ -58,13 +58,14 @@ export const workerCommand: CommandModule = (program, ctx) => {
     .action(async (opts: { concurrency: string; capabilities?: string; agentsModule?: string; prefix: string; lockMs: string }, cmd) => {
       const json = wantsJson(cmd);
       const config = ctx.config;
-      if (!config.redisUrl) {
-        throw new NovaError('BAD_INPUT', 'nova worker needs Redis, and NOVA_REDIS_URL is not set', { hint: 'Set NOVA_REDIS_URL=redis://host:6379 (and NOVA_DATABASE_URL=postgres://… shared by all workers); see docs/several-machines.md.' });
-      }
       const concurrency = positiveInt(opts.concurrency, '--concurrency');
       const lockMs = positiveInt(opts.lockMs, '--lock-ms');
       if (lockMs < 500) throw new NovaError('BAD_INPUT', '--lock-ms must be at least 500', { hint: 'Locks are renewed every half lock; too short a lock hands live jobs away.' });
-      if (!/^[A-Za-z0-9_.-]{1,60}$/.test(opts.prefix)) throw new NovaError('BAD_INPUT', `--prefix "${opts.prefix}" may only contain letters, digits, _ . -`);
+      if (!/^[A-Za-z0-9_.-]{1,60}$/.test(opts.prefix)) throw new NovaError('BAD_INPUT', `--prefix "${opts.prefix}" may only contain letters, digits, _ . - (1 to 60 of them)`, { hint: 'Example: --prefix nova (the same on the executor and every worker).' });
+      // Flags are checked before the environment, so a typo is reported even where Redis is not set up.
+      if (!config.redisUrl) {
+        throw new NovaError('BAD_INPUT', 'nova worker needs Redis, and NOVA_REDIS_URL is not set', { hint: 'Set NOVA_REDIS_URL=redis://host:6379 (and NOVA_DATABASE_URL=postgres://… shared by all workers); see docs/several-machines.md.' });
+      }
       const capabilities = opts.capabilities?.split(',').map((c) => c.trim()).filter(Boolean);
 
       const store = await ctx.store();

@@ -188,7 +188,8 @@ export const workflowCommand: CommandModule = (program, ctx) => {
     .description('delete finished runs older than N days (steps, events, inputs); unfinished runs are kept')
     .requiredOption('--older-than <days>', 'age in days of the runs to delete', (v) => {
       const n = Number(v);
-      if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError('must be a number of days, 0 or more');
+      // Bounded so that "now minus the age" stays a valid date (1e300 days is not one).
+      if (!Number.isFinite(n) || n < 0 || n > 1_000_000) throw new InvalidArgumentError('must be a number of days from 0 to 1000000');
       return n;
     })
     .option('--json', 'JSON output')
