@@ -15,7 +15,7 @@
  * The result says what to put first on PATH for every later step and what the report should say.
  */
 import { existsSync } from 'node:fs';
-import { join, posix } from 'node:path';
+import { dirname, join, posix } from 'node:path';
 import semver from 'semver';
 import type { Ecosystem } from '../protocol/plan.js';
 import type { ExecResult, Sandbox, SandboxLimits } from './sandbox.js';
@@ -92,6 +92,8 @@ class Provisioner {
   ok = true;
   /** The Node version steps will run with (the system one, or the one provisioned). */
   private nodeVersion?: string;
+  /** Where the headers of that Node are (`<dir>/include/node`), for node-gyp. */
+  private nodeDir?: string;
   private readonly home: string;
   private readonly limits: SandboxLimits;
 
@@ -153,6 +155,14 @@ class Provisioner {
     // website, examples) must not shadow the one the main steps use.
     const nodeEcos = ecos.filter((x) => x.name === 'node').sort((a, b) => Number(isRoot(a.root)) - Number(isRoot(b.root)));
     for (const e of nodeEcos) await this.provisionPackageManager(e);
+    // node-gyp downloads Node's headers from nodejs.org unless told where they are; point it at the
+    // headers of the Node the steps run with (the registry packages ship them, and so do most
+    // system packages), so native modules build where only the npm registry is reachable.
+    if (nodeEcos.length) {
+      const systemDir = dirname(dirname(process.execPath));
+      const nodeDir = this.nodeDir ?? (this.o.sandbox.kind !== 'docker' && existsSync(join(systemDir, 'include', 'node', 'node.h')) ? systemDir : undefined);
+      if (nodeDir) this.env.npm_config_nodedir = nodeDir;
+    }
     return { pathPrepend: [...this.pathPrepend], env: { ...this.env }, notes: this.notes, tools: this.tools, ok: this.ok };
   }
 
@@ -195,6 +205,7 @@ class Provisioner {
     if (i >= 0) this.tools.splice(i, 1);
     this.tools.push({ tool: 'node', wanted, found: best, via: 'npm-registry', ok: true });
     this.nodeVersion = best;
+    this.nodeDir = posix.join(prefix, 'node_modules', pkg);
   }
 
   /**
