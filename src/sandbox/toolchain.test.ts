@@ -87,5 +87,9 @@ describe('provisionToolchain (network: npm registry)', () => {
     const r = await sb.exec({ command: 'node --version; npm --version', limits: { timeoutMs: 30_000 }, pathPrepend: t.pathPrepend, env: t.env });
     expect(r.output).toMatch(/^v18\./);
     expect(r.exitCode).toBe(0);
+    // node-gyp builds against the headers shipped with that Node, not a nodejs.org download.
+    expect(t.env.npm_config_nodedir).toMatch(/node@18\.[^/]+\/node_modules\/node-linux-(x64|arm64)$/);
+    const h = await sb.exec({ command: 'test -f "$npm_config_nodedir/include/node/node.h" && echo headers', limits: { timeoutMs: 30_000 }, env: t.env });
+    expect(h.output.trim()).toBe('headers');
   }, 180_000);
 });
