@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { NovaError } from './errors.js';
 import { parseJsonText, parseOrThrow } from './protocol/validate.js';
+import { TENANT_HINT, TenantName } from './protocol/common.js';
 
 export const SandboxKind = z.enum(['bwrap', 'docker', 'none']);
 export type SandboxKind = z.infer<typeof SandboxKind>;
@@ -109,7 +110,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     openaiApiKey: env.OPENAI_API_KEY,
     openaiBaseUrl: env.OPENAI_BASE_URL,
     ollamaHost: env.OLLAMA_HOST,
-    tenant: env.NOVA_TENANT || file.tenant || 'default',
+    tenant: parseOrThrow(TenantName, env.NOVA_TENANT || file.tenant || 'default', env.NOVA_TENANT ? 'NOVA_TENANT' : 'tenant of the config file', TENANT_HINT),
     requireServices: env.NOVA_REQUIRE_SERVICES === '1',
     debug: !!env.NOVA_DEBUG,
     configFile,

@@ -10,6 +10,10 @@ export const Identifier = z
   .max(200, 'must be at most 200 characters')
   .regex(/^[A-Za-z0-9][A-Za-z0-9._:@/-]*$/, 'must start with a letter or digit and contain only letters, digits and . _ : @ / -');
 
+/** A tenant: a key part in Redis and a column in the store, so printable and bounded. */
+export const TenantName = z.string().min(1).max(100).regex(/^[A-Za-z0-9][A-Za-z0-9._@-]*$/, 'must start with a letter or digit and contain only letters, digits and . _ @ -');
+export const TENANT_HINT = 'Use a name of letters, digits and . _ @ - (at most 100 characters), e.g. team-a.';
+
 export const SemVer = z
   .string()
   .regex(/^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/, 'must be a semantic version such as 1.2.3');

@@ -9,10 +9,11 @@ import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { NovaError } from '../errors.js';
 import { parseOrThrow } from '../protocol/validate.js';
+import { TENANT_HINT, TenantName } from '../protocol/common.js';
 import { connectRedis } from '../bus/redis-streams/redis-connection.js';
 import { ACQUIRE_RUN, ACTIVE_RUNS, RENEW_RUN, TAKE_STEP } from './quota-scripts.js';
 
-export const TenantName = z.string().min(1).max(100).regex(/^[A-Za-z0-9][A-Za-z0-9._@-]*$/, 'must start with a letter or digit and contain only letters, digits and . _ @ -');
+export { TenantName };
 
 export const QuotaSettings = z.object({
   /** null = unlimited. */
@@ -60,7 +61,7 @@ export class TenantQuotas {
   private get tenantsKey(): string { return `${this.prefix}:tenants`; }
 
   private tenant(t: string): string {
-    return parseOrThrow(TenantName, t, 'tenant name');
+    return parseOrThrow(TenantName, t, 'tenant name', TENANT_HINT);
   }
 
   async setQuota(tenant: string, settings: QuotaSettings): Promise<TenantUsage> {

@@ -132,6 +132,7 @@ const cases: Case[] = [
   { name: '--input without =', args: ['workflow', 'run', 'hello', '-i', 'noequals', '--json'], code: 2, error: 'BAD_INPUT', message: /--input "noequals" is not key=value/ },
   { name: '--run-id with a newline', args: ['workflow', 'run', 'hello', '--run-id', 'a\nb', '--json'], code: 2, error: 'VALIDATION', message: /run id is invalid/, hint: /leave --run-id out/ },
   { name: '--run-id already taken', args: ['workflow', 'run', 'hello', '--run-id', 'taken', '--json'], code: 2, error: 'CONFLICT', message: /a workflow run with id "taken" already exists/ , alone: true },
+  { name: '--allow-dir that does not exist', args: ['workflow', 'run', 'hello', '--allow-dir', f('no such dir'), '--json'], code: 2, error: 'BAD_USAGE', message: /no such dir is not an existing folder/ },
   { name: 'unknown workflow name', args: ['workflow', 'run', 'no-such-workflow', '--json'], code: 2, error: 'NOT_FOUND', message: /no workflow named "no-such-workflow"/ },
   { name: 'injection-like run id (runs show)', args: ['runs', 'show', "x'; DROP TABLE runs;--", '--json'], code: 2, message: /is not a run id/ },
   { name: 'injection-like run id (workflow status)', args: ['workflow', 'status', "1' OR '1'='1", '--json'], code: 2, error: 'NOT_FOUND', message: /no workflow run with id/ },
@@ -144,6 +145,9 @@ const cases: Case[] = [
   { name: 'a file as install target', args: ['install', f('bin.json'), '--json'], code: 2, error: 'BAD_INPUT', message: /is a file, not a repository folder/ },
   // configuration: environment variables and the config file
   { name: 'NOVA_SANDBOX=foo', args: ['runs', 'list', '--json'], env: { NOVA_SANDBOX: 'foo' }, code: 2, error: 'BAD_INPUT', message: /NOVA_SANDBOX="foo" is not one of: bwrap, docker, none/ , alone: true },
+  { name: 'NOVA_TENANT with a newline', args: ['workflow', 'run', 'hello', '--json'], env: { NOVA_TENANT: 'a b\nc' }, code: 2, error: 'VALIDATION', message: /NOVA_TENANT is invalid/, hint: /letters, digits/ },
+  { name: 'tenant in novasystem.config.json', args: ['workflow', 'list', '--json'], cwd: f('cfg-tenant'), code: 2, error: 'VALIDATION', message: /tenant of the config file is invalid/ },
+  ...(redisSkip ? [] : [{ name: 'quota set for a bad tenant name', args: ['quota', 'set', '../x', '--max-runs', '1', '--json'], env: { NOVA_REDIS_URL: TEST_REDIS_URL }, code: 2, error: 'VALIDATION', message: /tenant name is invalid/, hint: /letters, digits/ }]),
   { name: 'NOVA_LLM=gpt', args: ['agents', 'list'], env: { NOVA_LLM: 'gpt' }, code: 2, message: /NOVA_LLM="gpt" is not one of/ },
   { name: 'NOVA_DATABASE_URL=mysql://x', args: ['workflow', 'list', '--json'], env: { NOVA_DATABASE_URL: 'mysql://x' }, code: 2, error: 'BAD_INPUT', message: /NOVA_DATABASE_URL must be a postgres:\/\/ URL/ },
   { name: 'NOVA_REDIS_URL=http://x', args: ['quota', '--json'], env: { NOVA_REDIS_URL: 'http://x' }, code: 2, error: 'BAD_INPUT', message: /NOVA_REDIS_URL must be a redis:\/\/ URL/ },
@@ -188,7 +192,7 @@ beforeAll(async () => {
   writeFileSync(f('bin.json'), Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 151 + 7) % 256)));
   mkdirSync(f('a folder.json'));
   mkdirSync(f('new\nline'));
-  for (const [d, text] of [['cfg-syntax', '{home'], ['cfg-type', '{"home": 5}'], ['cfg-key', '{"hom": "/tmp"}']]) {
+  for (const [d, text] of [['cfg-syntax', '{home'], ['cfg-type', '{"home": 5}'], ['cfg-key', '{"hom": "/tmp"}'], ['cfg-tenant', '{"tenant": "-x"}']]) {
     mkdirSync(f(d));
     writeFileSync(join(f(d), 'novasystem.config.json'), text);
   }

@@ -4,6 +4,7 @@
  * Exit codes: 0 the run succeeded (or the command did its job), 1 the run failed or was cancelled,
  * 2 bad usage or an invalid definition/input.
  */
+import { statSync } from 'node:fs';
 import { InvalidArgumentError, type Command } from 'commander';
 import { ulid } from 'ulid';
 import type { CliContext, CommandModule } from '../context.js';
@@ -27,6 +28,14 @@ import type { AgentRegistration } from '../../protocol/agent.js';
 import { parseJsonText } from '../../protocol/validate.js';
 
 const collect = (v: string, prev: string[]) => [...prev, v];
+
+/** --allow-dir: an existing folder (a typo would otherwise only surface when a step is refused). */
+const collectDir = (v: string, prev: string[]) => {
+  let isDir = false;
+  try { isDir = statSync(v).isDirectory(); } catch { /* reported below */ }
+  if (!isDir) throw new InvalidArgumentError(`${v} is not an existing folder`);
+  return [...prev, v];
+};
 
 function positiveInt(v: string): number {
   const n = Number(v);
@@ -105,7 +114,7 @@ export const workflowCommand: CommandModule = (program, ctx) => {
     .description('start a run and drive it to the end (a file path, or a name from ./workflows or the bundled ones)')
     .option('-i, --input <key=value>', 'run input (repeatable; typed by the declared inputs)', collect, [])
     .option('--input-json <json>', 'the whole run input as a JSON object')
-    .option('--allow-dir <folder>', 'let util.append-line write in this folder (repeatable)', collect, [])
+    .option('--allow-dir <folder>', 'let util.append-line write in this folder (repeatable)', collectDir, [])
     .option('--run-id <id>', 'use this run id')
     .option('--quiet', 'no progress lines on stderr')
     .option('--json', 'JSON output')
@@ -126,7 +135,7 @@ export const workflowCommand: CommandModule = (program, ctx) => {
     .description('finish an unfinished run after a crash (or every one with --all)')
     .option('--all', 'resume every unfinished run whose driver is gone')
     .option('--force', 'take the run over even if its lease has not expired')
-    .option('--allow-dir <folder>', 'let util.append-line write in this folder (repeatable)', collect, [])
+    .option('--allow-dir <folder>', 'let util.append-line write in this folder (repeatable)', collectDir, [])
     .option('--quiet', 'no progress lines on stderr')
     .option('--json', 'JSON output')
     .action(async (runId: string | undefined, opts: { all?: boolean; force?: boolean; allowDir: string[]; quiet?: boolean }, cmd) => {
