@@ -4,6 +4,7 @@
  * captured names (a missing header → its -dev package, a missing Python import → its PyPI name).
  */
 import type { TestCounts } from '../../protocol/run.js';
+import type { ExecResult } from '../../sandbox/sandbox.js';
 import { stripAnsi } from './ansi.js';
 import { errorPatterns, systemPackages, type CompiledPattern } from './library.js';
 import type { ErrorCategory } from './pattern-schema.js';
@@ -14,7 +15,7 @@ export interface FailureContext {
   stage: string;
   exitCode: number | null;
   timedOut?: boolean;
-  limitHit?: 'timeout' | 'memory' | 'processes' | 'file-size' | 'cpu';
+  limitHit?: ExecResult['limitHit'];
   /** Files present in the workspace root, for checks such as "is this import a local module?". */
   workspaceFiles?: string[];
 }
@@ -143,8 +144,8 @@ export function diagnose(output: string, ctx: FailureContext): DiagnosisResult {
   if (ctx.timedOut || ctx.limitHit === 'timeout') {
     findings.push({ patternId: 'sandbox.timeout', category: 'timeout', explanation: 'The step ran longer than its time limit and was stopped.', evidence: `killed after the timeout`, fixes: [], priority: 100 });
   } else if (ctx.limitHit) {
-    const what = { memory: 'memory', processes: 'process-count', 'file-size': 'file-size', cpu: 'CPU-time' }[ctx.limitHit];
-    findings.push({ patternId: `sandbox.${ctx.limitHit}`, category: ctx.limitHit === 'memory' ? 'out-of-memory' : 'resource-limit', explanation: `The step hit the sandbox's ${what} limit and was stopped.`, evidence: `limit: ${ctx.limitHit}`, fixes: [], priority: 100 });
+    const what: Record<string, string> = { memory: 'memory', processes: 'process-count', 'file-size': 'file-size', cpu: 'CPU-time', disk: 'disk-space' };
+    findings.push({ patternId: `sandbox.${ctx.limitHit}`, category: ctx.limitHit === 'memory' ? 'out-of-memory' : 'resource-limit', explanation: `The step hit the sandbox's ${what[ctx.limitHit] ?? ctx.limitHit} limit and was stopped.`, evidence: `limit: ${ctx.limitHit}`, fixes: [], priority: 100 });
   }
   findings.sort((a, b) => b.priority - a.priority);
   const tests = ctx.stage === 'test' || /\b(test|spec|check)\b/.test(ctx.command) ? parseTestCounts(text) : undefined;
