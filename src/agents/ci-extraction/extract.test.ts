@@ -745,13 +745,13 @@ describe('whole repositories', () => {
     expect(candidates.map((c) => [c.command, c.stage, c.source.line])).toEqual([['cargo build --verbose', 'build', 8], ['cargo test --verbose', 'test', 10]]);
   });
 
-  it('dedupes the same command from several jobs, keeping the strongest source', () => {
+  it('keeps the same command of different jobs apart (the planner picks the main job), folds a task file\'s copy in', () => {
     const fs = fixtureRepo({
       '.github/workflows/a.yml': 'on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: make test\n  b:\n    runs-on: ubuntu-latest\n    steps:\n      - run: make test\n',
       Makefile: 'test:\n\tpytest\n',
     });
     const { candidates } = extractCi(fs);
-    expect(candidates.filter((c) => c.command === 'make test')).toHaveLength(1);
+    expect(candidates.filter((c) => c.command === 'make test').map((c) => c.source.detail?.split('/')[0])).toEqual(['github-actions:a', 'github-actions:b']);
     expect(find(candidates, 'make test').source.file).toBe('.github/workflows/a.yml');
   });
 

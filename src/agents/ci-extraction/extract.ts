@@ -75,15 +75,23 @@ function firstPer<T>(items: T[], key: (t: T) => string): T[] {
   });
 }
 
-/** The same command in the same folder from several jobs or files: keep the strongest instance. */
+/**
+ * The same command in the same folder from several files (or twice in one job): keep the strongest
+ * instance. Steps of different CI jobs stay apart: the planner chooses the main job afterwards,
+ * and must find that job's `npm ci` even when another workflow, read first, has one too.
+ */
 function dedupeCandidates(cands: CandidateStep[]): CandidateStep[] {
   const best = new Map<string, number>();
+  const firstOf = new Map<string, number>();
   const out: CandidateStep[] = [];
   for (const c of cands) {
-    const k = `${c.command}\u0000${c.cwd ?? ''}\u0000${c.platform}`;
-    const at = best.get(k);
+    const base = `${c.command}\u0000${c.cwd ?? ''}\u0000${c.platform}`;
+    const job = /^(github-actions|gitlab-ci|circleci|travis|azure-pipelines):[^/]+/.exec(c.source.detail ?? '')?.[0];
+    // A job's step is a duplicate only within its job; anything else folds into the first instance.
+    const at = job ? best.get(`${base}\u0000${c.source.file ?? ''}#${job}`) : firstOf.get(base);
     if (at === undefined) {
-      best.set(k, out.length);
+      if (job) best.set(`${base}\u0000${c.source.file ?? ''}#${job}`, out.length);
+      if (!firstOf.has(base)) firstOf.set(base, out.length);
       out.push(c);
     } else if (c.confidence > out[at].confidence) out[at] = c;
   }
