@@ -76,6 +76,17 @@ function readConfigText(f: string): string {
   return readFileSync(f, 'utf8');
 }
 
+/** A service URL without its password, for messages and logs. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '(unparseable URL)';
+  }
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): Config {
   // NOVA_CONFIG names a file the user wants read: missing is an error, unlike the optional ./novasystem.config.json.
   const fileCandidates = env.NOVA_CONFIG ? [resolve(cwd, env.NOVA_CONFIG)] : [join(cwd, 'novasystem.config.json')];

@@ -45,13 +45,18 @@ export const Ecosystem = z.object({
 });
 export type Ecosystem = z.infer<typeof Ecosystem>;
 
-export const PlanStep = z.object({
+/** What every step says of its command: stage, text, folder, environment, where it was found, how sure. */
+const stepCore = {
   stage: Stage,
   command: z.string(),
   cwd: z.string().optional(),
   env: z.record(z.string(), z.string()).optional(),
   source: Provenance,
   confidence: z.number().min(0).max(1),
+};
+
+export const PlanStep = z.object({
+  ...stepCore,
   verdict: Verdict,
   reasons: z.array(z.string()),
   /** Suggested better form of the command, if any (e.g. `npm ci`). */
@@ -106,12 +111,7 @@ export type Platform = z.infer<typeof Platform>;
  * orders and validates the evidence into PlanSteps.
  */
 export const CandidateStep = z.object({
-  stage: Stage,
-  command: z.string(),
-  cwd: z.string().optional(),
-  env: z.record(z.string(), z.string()).optional(),
-  source: Provenance,
-  confidence: z.number().min(0).max(1),
+  ...stepCore,
   platform: Platform.default('any'),
   needsInput: z.array(z.string()).optional(),
   /** Code-block language or CI job name, when known. */

@@ -6,8 +6,7 @@
 import { Agent, type AgentContext, type CapabilityResult } from '../agent.js';
 import type { Capability } from '../../protocol/agent.js';
 import type { Message } from '../../protocol/message.js';
-import { NovaError } from '../../errors.js';
-import { RepoFs } from '../../repo/repo-fs.js';
+import { REPO_ROOT_PARAMETER, repoOfMessage } from '../repo-root.js';
 import { extractCi } from './extract.js';
 
 export class CiExtractionAgent extends Agent {
@@ -17,14 +16,13 @@ export class CiExtractionAgent extends Agent {
   readonly capabilities: Capability[] = [{
     name: 'ci.extract',
     description: 'Extract the commands, toolchain versions and services a repository\'s CI, tox/nox, Makefile, Dockerfile and devcontainer configuration use, with provenance and confidence',
-    parameters: [{ name: 'root', type: 'string', required: true, description: 'absolute path of the checked-out repository' }],
+    parameters: [REPO_ROOT_PARAMETER],
     required_permissions: [],
   }];
 
   async handle(message: Message, ctx: AgentContext): Promise<CapabilityResult> {
-    const root = message.content.root;
-    if (typeof root !== 'string' || !root) throw new NovaError('BAD_INPUT', 'ci.extract needs content.root (a folder path)', { hint: 'Send { root: "/path/to/repo" }.' });
-    const result = extractCi(new RepoFs(root));
+    const { root, repo } = repoOfMessage(message);
+    const result = extractCi(repo);
     ctx.log?.(`CI of ${root}: ${result.candidates.length} commands, ${result.toolchains.length} toolchains, ${result.services.length} services`);
     return { ...result };
   }

@@ -43,16 +43,8 @@ export interface WordHooks {
 
 const MAX_BRACE_WORDS = 16;
 
-interface Acc {
-  text: string;
-  known: boolean;
-  knownPrefix: string;
-  leadingUnknownVar?: string;
-  vars: string[];
-  substs: SubstInfo[];
-  glob: boolean;
-  taint?: string;
-}
+/** A word being resolved: everything but its source text. */
+type Acc = Omit<ResolvedWord, 'source'>;
 
 /** Resolve one word; brace expansion may turn it into several. */
 export function resolveWord(word: Word, hooks: WordHooks): ResolvedWord[] {

@@ -5,8 +5,7 @@
 import { Agent, type AgentContext, type CapabilityResult } from '../agent.js';
 import type { Capability } from '../../protocol/agent.js';
 import type { Message } from '../../protocol/message.js';
-import { NovaError } from '../../errors.js';
-import { RepoFs } from '../../repo/repo-fs.js';
+import { REPO_ROOT_PARAMETER, repoOfMessage } from '../repo-root.js';
 import { extractDocs } from './extract.js';
 
 export class DocumentationAgent extends Agent {
@@ -16,14 +15,13 @@ export class DocumentationAgent extends Agent {
   readonly capabilities: Capability[] = [{
     name: 'docs.extract',
     description: 'Extract install/build/test/run commands from a repository\'s README, INSTALL, CONTRIBUTING and docs (Markdown, reStructuredText, plain text), with file, line, stage, platform, placeholders and confidence',
-    parameters: [{ name: 'root', type: 'string', required: true, description: 'absolute path of the checked-out repository' }],
+    parameters: [REPO_ROOT_PARAMETER],
     required_permissions: [],
   }];
 
   async handle(message: Message, ctx: AgentContext): Promise<CapabilityResult> {
-    const root = message.content.root;
-    if (typeof root !== 'string' || !root) throw new NovaError('BAD_INPUT', 'docs.extract needs content.root (a folder path)', { hint: 'Send { root: "/path/to/repo" }.' });
-    const result = extractDocs(new RepoFs(root));
+    const { root, repo } = repoOfMessage(message);
+    const result = extractDocs(repo);
     ctx.log?.(`documentation of ${root}: ${result.candidates.length} commands from ${result.documents.length} documents`);
     return { ...result };
   }

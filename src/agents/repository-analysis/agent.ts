@@ -5,8 +5,7 @@
 import { Agent, type AgentContext, type CapabilityResult } from '../agent.js';
 import type { Capability } from '../../protocol/agent.js';
 import type { Message } from '../../protocol/message.js';
-import { NovaError } from '../../errors.js';
-import { RepoFs } from '../../repo/repo-fs.js';
+import { REPO_ROOT_PARAMETER, repoOfMessage } from '../repo-root.js';
 import { analyzeRepository } from './analyze.js';
 
 export class RepositoryAnalysisAgent extends Agent {
@@ -16,14 +15,13 @@ export class RepositoryAnalysisAgent extends Agent {
   readonly capabilities: Capability[] = [{
     name: 'repo.analyze',
     description: 'Detect ecosystems, package managers, language versions, workspaces, dependencies and implied system packages of a repository folder',
-    parameters: [{ name: 'root', type: 'string', required: true, description: 'absolute path of the checked-out repository' }],
+    parameters: [REPO_ROOT_PARAMETER],
     required_permissions: [],
   }];
 
   async handle(message: Message, ctx: AgentContext): Promise<CapabilityResult> {
-    const root = message.content.root;
-    if (typeof root !== 'string' || !root) throw new NovaError('BAD_INPUT', 'repo.analyze needs content.root (a folder path)', { hint: 'Send { root: "/path/to/repo" }.' });
-    const analysis = analyzeRepository(new RepoFs(root));
+    const { root, repo } = repoOfMessage(message);
+    const analysis = analyzeRepository(repo);
     ctx.log?.(`analysed ${root}: ${analysis.ecosystems.map((e) => `${e.name}(${e.root})`).join(', ') || 'no ecosystem found'}`);
     return { ...analysis };
   }

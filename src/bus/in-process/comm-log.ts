@@ -10,6 +10,7 @@
  */
 import { sql, type Store } from '../../store/store.js';
 import type { Message } from '../../protocol/message.js';
+import type { MessagesTable } from '../../store/schema.js';
 import { NovaError, errorMessage } from '../../errors.js';
 
 export type DeliveryStatus = 'queued' | 'delivered' | 'acked' | 'failed' | 'dead' | 'expired';
@@ -173,17 +174,5 @@ function serialise(m: Message): string {
   }
 }
 
-interface MessageRow {
-  message_id: string;
-  from_agent: string;
-  to_agent: string;
-  message_type: string;
-  priority: string;
-  parent_message_id: string | null;
-  body: string;
-  status: string;
-  attempts: number;
-  error: string | null;
-  created_at: string;
-  updated_at: string;
-}
+/** A row of the messages table as read here (without its sequence number). */
+type MessageRow = Omit<MessagesTable, 'seq'>;

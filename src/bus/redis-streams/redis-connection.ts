@@ -6,6 +6,7 @@
  */
 import { Redis, type RedisOptions } from 'ioredis';
 import { NovaError, errorMessage } from '../../errors.js';
+import { redactUrl } from '../../config.js';
 
 export interface ConnectRedisOptions {
   /** Shown in CLIENT LIST; helps find NovaSystem's connections on a shared Redis. */
@@ -14,17 +15,6 @@ export interface ConnectRedisOptions {
   connectTimeoutMs?: number;
   /** Where connection problems after start are reported (once per outage). */
   log?: (line: string) => void;
-}
-
-/** The URL without its password, for messages. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return '(unparseable Redis URL)';
-  }
 }
 
 /** Reconnect delays: 50 ms doubling to 2 s, without limit on the number of attempts. */

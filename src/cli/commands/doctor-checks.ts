@@ -9,7 +9,7 @@ import net from 'node:net';
 import { delimiter, dirname, join } from 'node:path';
 import type { Config } from '../../config.js';
 import { errorMessage } from '../../errors.js';
-import { redactUrl } from '../../store/dialect/postgres/postgres-dialect.js';
+import { redactUrl } from '../../config.js';
 import { migrations } from '../../store/migrations/index.js';
 
 export type CheckStatus = 'ok' | 'missing' | 'error';

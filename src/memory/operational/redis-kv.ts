@@ -5,7 +5,7 @@
  */
 import { Redis } from 'ioredis';
 import { NovaError, errorMessage } from '../../errors.js';
-import { redactUrl } from '../../store/dialect/postgres/postgres-dialect.js';
+import { redactUrl } from '../../config.js';
 import {
   checkDelta, checkKey, checkLimit, checkNamespace, checkTtl, counterOverflow, decodeValue, encodeValue, MAX_COUNTER, notAnInteger,
   type JsonValue, type KeysOptions, type KeyValueStore, type SetOptions,

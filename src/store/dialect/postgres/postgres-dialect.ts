@@ -1,21 +1,13 @@
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { NovaError } from '../../../errors.js';
+import { redactUrl } from '../../../config.js';
 import type { Database } from '../../schema.js';
 import type { Store } from '../../store.js';
 
 // BIGINT (int8) columns come back as strings by default; our counters and epoch-ms fit in a double.
 pg.types.setTypeParser(20, (v: string) => Number(v));
 
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return '(unparseable URL)';
-  }
-}
 
 /** PostgreSQL via `pg`. With `schema`, every connection uses that schema (created if missing). */
 export async function openPostgres(url: string, schema?: string): Promise<Store> {
