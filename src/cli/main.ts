@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError, type OutputConfiguration } from 'commander';
 import { CliContext } from './context.js';
 import { commandModules } from './commands/index.js';
-import { printJson, reportError } from './output.js';
+import { guardOutputStreams, printJson, reportError } from './output.js';
 import { NovaError } from '../errors.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -101,6 +101,7 @@ export async function main(argv: string[]): Promise<number> {
 
 const isEntry = process.argv[1] && /(?:cli[\\/]main\.[tj]s|bin[\\/]nova(?:\.js)?)$/.test(process.argv[1]);
 if (isEntry) {
+  guardOutputStreams();
   main(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
   });

@@ -19,6 +19,24 @@ export function log(text: string): void {
   process.stderr.write(text.endsWith('\n') ? text : text + '\n');
 }
 
+/**
+ * Writing to a reader that went away (`nova … | head -1`: EPIPE) or to a full disk (ENOSPC) must
+ * not end in an unhandled 'error' event and its stack trace. A reader that left wants nothing
+ * more; any other failure is said once on stderr and makes the exit code 1. Later writes to the
+ * broken stream are dropped by the stream itself.
+ */
+export function guardOutputStreams(): void {
+  let reported = false;
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE' || reported) return;
+    reported = true;
+    // The error event may come after main() has settled the exit code: say 1 at exit whatever it was.
+    process.once('exit', () => { process.exitCode = 1; });
+    process.stderr.write(`error: cannot write the output: ${e.code ?? e.message}\nhint: Check the file or pipe stdout goes to (is the disk full?).\n`);
+  });
+  process.stderr.on('error', () => { /* nowhere left to say it */ });
+}
+
 /** Report an error the way the user asked (JSON or text) and return the exit code to use. */
 export function reportError(e: unknown, json: boolean, debug = !!process.env.NOVA_DEBUG): number {
   const err = isNovaError(e)

@@ -241,6 +241,28 @@ describe('nova with bad input: a clear message, exit code 2 (1 when a service is
   });
 });
 
+describe('stdout that cannot be written', () => {
+  const sh = (script: string) => new Promise<Result>((resolve) => {
+    execFile('/bin/sh', ['-c', script], { cwd: process.cwd(), encoding: 'utf8', timeout: 60_000, env: { PATH: process.env.PATH ?? '', NOVA_HOME: home, NOVA: NOVA } },
+      (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : null) : 0, stdout, stderr }));
+  });
+
+  it('a reader that goes away (nova … | true) ends quietly, exit 0', async () => {
+    // sh reports the exit status of the last command of a pipe; print nova's own.
+    const r = await sh('{ node "$NOVA" schema workflow; echo "nova exit $?" >&2; } | true');
+    expect(r.stderr).not.toMatch(STACK_FRAME);
+    expect(r.stderr).not.toMatch(/EPIPE|Unhandled/);
+    expect(r.stderr).toMatch(/nova exit 0/);
+  });
+
+  it('a full disk (/dev/full) is one clear error, exit 1', async () => {
+    const r = await sh('node "$NOVA" schema workflow > /dev/full');
+    expect(r.code).toBe(1);
+    expect(r.stderr).not.toMatch(STACK_FRAME);
+    expect(r.stderr).toMatch(/^error: cannot write the output: ENOSPC\nhint: /m);
+  });
+});
+
 describe('every command with --json prints exactly one JSON document', () => {
   it.each(jsonOk.map((c, i) => [c.name, i] as const))('%s', (_name, i) => {
     const r = okResults[i];
