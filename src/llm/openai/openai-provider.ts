@@ -1,0 +1,75 @@
+/**
+ * Any OpenAI-compatible chat endpoint (api.openai.com, vLLM, llama.cpp server, LM Studio, …) via
+ * the `openai` SDK. One request per call: the SDK's own retries are off so a dead endpoint costs
+ * one timeout, not several.
+ */
+import OpenAI from 'openai';
+import { NovaError } from '../../errors.js';
+import { DEFAULT_LLM_TIMEOUT_MS, DEFAULT_MAX_TOKENS, llmRequestError, requestSignal, withoutSecret, type ChatMessage, type CompleteOptions, type LlmProvider } from '../types.js';
+
+export const OPENAI_DEFAULT_BASE_URL = 'https://api.openai.com/v1';
+
+export interface OpenAiProviderOptions {
+  model: string;
+  /** Optional only for a self-hosted compatible server that does not check keys. */
+  apiKey?: string;
+  baseUrl?: string;
+}
+
+/** Origin and path of a URL: no user, password or query string in messages. */
+export function publicEndpoint(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.origin}${u.pathname.replace(/\/+$/, '')}`;
+  } catch {
+    return '(unparseable URL)';
+  }
+}
+
+export class OpenAiProvider implements LlmProvider {
+  readonly name = 'openai';
+  readonly model: string;
+  readonly endpoint: string;
+  private readonly client: OpenAI;
+  private readonly apiKey?: string;
+
+  constructor(o: OpenAiProviderOptions) {
+    const baseURL = o.baseUrl || OPENAI_DEFAULT_BASE_URL;
+    this.model = o.model;
+    this.endpoint = publicEndpoint(baseURL);
+    this.apiKey = o.apiKey;
+    // A compatible server without authentication still gets a syntactically valid header.
+    this.client = new OpenAI({ apiKey: o.apiKey || 'no-key', baseURL, maxRetries: 0, timeout: DEFAULT_LLM_TIMEOUT_MS });
+  }
+
+  async complete(messages: ChatMessage[], opts: CompleteOptions = {}): Promise<string> {
+    const timeoutMs = opts.timeoutMs ?? DEFAULT_LLM_TIMEOUT_MS;
+    const req = requestSignal(timeoutMs, opts.signal);
+    let text: string | null | undefined;
+    try {
+      const r = await this.client.chat.completions.create(
+        { model: this.model, messages, max_tokens: opts.maxTokens ?? DEFAULT_MAX_TOKENS },
+        { signal: req.signal, timeout: timeoutMs, maxRetries: 0 },
+      );
+      text = r.choices?.[0]?.message?.content;
+    } catch (e) {
+      throw this.failure(e, req.timedOut(), timeoutMs, opts.signal);
+    }
+    if (typeof text !== 'string' || !text.trim()) {
+      throw llmRequestError(this, 'failed', 'the answer had no message content', 'Check that NOVA_LLM_MODEL names a chat model the endpoint serves.');
+    }
+    return text;
+  }
+
+  private failure(e: unknown, timedOut: boolean, timeoutMs: number, signal?: AbortSignal): NovaError {
+    const hint = 'Check OPENAI_BASE_URL, OPENAI_API_KEY and NOVA_LLM_MODEL (`nova doctor`), or set NOVA_LLM=none.';
+    if (e instanceof OpenAI.APIConnectionTimeoutError || (timedOut && !signal?.aborted)) return llmRequestError(this, 'timeout', `${Math.round(timeoutMs / 1000)} s`, hint, e);
+    if (e instanceof OpenAI.APIUserAbortError || signal?.aborted) return llmRequestError(this, 'aborted', '', hint, e);
+    if (e instanceof OpenAI.APIError && typeof e.status === 'number') {
+      const why = e.status === 401 || e.status === 403 ? ' (the key was refused)' : e.status === 404 ? ' (unknown model or path)' : '';
+      return llmRequestError(this, 'failed', `HTTP ${e.status}${why}: ${withoutSecret(e.message, this.apiKey).slice(0, 300)}`, hint, undefined);
+    }
+    const msg = e instanceof Error ? e.message : String(e);
+    return llmRequestError(this, 'failed', withoutSecret(msg, this.apiKey).slice(0, 300), hint, undefined);
+  }
+}
