@@ -24,6 +24,7 @@ import { provisionToolchain } from '../sandbox/toolchain.js';
 import { basePath } from '../sandbox/env.js';
 import { errorMessage, NovaError } from '../errors.js';
 import { stepLimits, type InstallLimits } from './limits.js';
+import { boundedProvider, createLlmProvider } from '../llm/provider.js';
 
 export interface InstallOptions {
   config: Config;
@@ -55,6 +56,8 @@ export interface InstallOutcome {
 }
 
 export const DEFAULT_STEP_TIMEOUT_MS = 15 * 60_000;
+/** Failures the rules cannot explain that one run asks the LLM about (NOVA_LLM). */
+export const MAX_LLM_CALLS_PER_RUN = 3;
 
 /** Installs running in this process, so a Ctrl-C can stop their commands and clean up. */
 const active = new Set<{ controller: AbortController; done: Promise<unknown> }>();
@@ -90,6 +93,8 @@ async function runInstall(o: InstallOptions, signal: AbortSignal): Promise<Insta
   const started = Date.now();
   const plan = o.plan;
   if (!plan.root) throw new NovaError('BAD_INPUT', 'the plan has no repository root', { hint: 'Build the plan with `nova plan` from a folder or git URL.' });
+  // Before the run is recorded: incomplete LLM settings are the user's to fix, not a failed run.
+  const llm = createLlmProvider(o.config);
   await createRun(o.store, { runId, kind: 'install', target: plan.target, tenant: o.config.tenant });
   await recordDocuments(o.store, runId, o.documents ?? []);
   const warnings = [...plan.warnings];
@@ -130,6 +135,9 @@ async function runInstall(o: InstallOptions, signal: AbortSignal): Promise<Insta
         onEvent: o.onEvent,
         stages: o.stages,
         signal,
+        llm: llm ? boundedProvider(llm, MAX_LLM_CALLS_PER_RUN) : undefined,
+        ecosystems: plan.ecosystems,
+        onWarning: (m) => { warnings.push(m); o.log?.(m); },
       });
       const result: InstallResult = {
         runId, status: execution.status, steps: execution.steps, diagnosis: execution.diagnosis,

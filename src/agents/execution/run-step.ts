@@ -11,6 +11,8 @@ import { recordCommand } from '../../store/runs.js';
 import { diagnose, type ProposedFix } from '../troubleshooting/diagnose.js';
 import { fixStats, rankFixes, recordFixOutcome } from '../troubleshooting/fix-outcomes.js';
 import { parseTestCounts } from '../troubleshooting/test-counts.js';
+import type { LlmProvider } from '../../llm/types.js';
+import { diagnoseWithLlm, type LlmFailure } from '../../llm/troubleshoot.js';
 
 export interface StepRunOptions {
   runId: string;
@@ -28,6 +30,12 @@ export interface StepRunOptions {
   onEvent?: (e: StepEvent) => void;
   /** Stops the running command (Ctrl-C): no fixes are tried, later steps are not started. */
   signal?: AbortSignal;
+  /** Asked only when no known error pattern explains a failure (NOVA_LLM); its fix is vetted and bounded like any other. */
+  llm?: LlmProvider;
+  /** The plan's ecosystems, to describe a failure to the LLM. */
+  ecosystems?: LlmFailure['ecosystems'];
+  /** Problems that do not stop the run (an unreachable LLM, an unusable answer). */
+  onWarning?: (message: string) => void;
 }
 
 export type StepEvent =
@@ -80,6 +88,11 @@ export async function runStep(step: PlanStep, index: number, o: StepRunOptions):
 
   if (r.exitCode !== 0) {
     const d = diagnose(r.output, { command: step.command, stage: step.stage, exitCode: r.exitCode, timedOut: r.timedOut, limitHit: r.limitHit, workspaceFiles: o.workspaceFiles });
+    if (o.llm && !r.timedOut && !o.signal?.aborted && d.findings.length === 1 && d.findings[0].patternId === 'generic.unknown') {
+      const asked = await diagnoseWithLlm(o.llm, { command: step.command, stage: step.stage, exitCode: r.exitCode, cwd: step.cwd, ecosystems: o.ecosystems }, r.output, d.findings[0].evidence, { signal: o.signal });
+      if (asked.finding) d.findings = [asked.finding];
+      else o.onWarning?.(asked.warning);
+    }
     tests = d.tests ?? tests;
     const tried = new Set<string>([step.command]);
     const stats = await fixStats(o.store, d.findings.map((f) => f.patternId));
