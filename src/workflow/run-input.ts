@@ -51,7 +51,8 @@ export function parseInputPairs(def: WorkflowDefinition, pairs: string[]): Recor
     const key = pair.slice(0, eq);
     const text = pair.slice(eq + 1);
     const type = declared.get(key)?.type;
-    out[key] = type === undefined || type === 'string' ? (type === undefined ? guess(text) : text) : typed(key, text, type);
+    // Defined, not assigned: `--input __proto__=x` must be an (unknown, refused) input, not the prototype.
+    Object.defineProperty(out, key, { value: type === undefined || type === 'string' ? (type === undefined ? guess(text) : text) : typed(key, text, type), enumerable: true, writable: true, configurable: true });
   }
   return out;
 }

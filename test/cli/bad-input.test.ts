@@ -129,6 +129,8 @@ const cases: Case[] = [
   { name: '--input-json malformed', args: ['workflow', 'run', 'hello', '--input-json', '{', '--json'], code: 2, error: 'VALIDATION', message: /--input-json is invalid[\s\S]*not valid JSON/ },
   { name: '--input-json not an object', args: ['workflow', 'run', 'hello', '--input-json', '[1]', '--json'], code: 2, error: 'BAD_INPUT', message: /--input-json must be a JSON object/ },
   { name: '--input-json deeply nested', args: ['workflow', 'run', 'hello', '--input-json', DEEP, '--json'], code: 2, error: 'VALIDATION', message: /is not an input of workflow "hello"/ },
+  { name: '--input __proto__=x', args: ['workflow', 'run', 'hello', '-i', '__proto__=x', '--json'], code: 2, error: 'VALIDATION', message: /\$\.__proto__: is not an input of workflow "hello"/ },
+  { name: '--input-json with __proto__', args: ['workflow', 'run', 'hello', '--input-json', '{"__proto__": {"name": "x"}}', '--json'], code: 2, error: 'VALIDATION', message: /\$\.__proto__: is not an input/ },
   { name: '--input without =', args: ['workflow', 'run', 'hello', '-i', 'noequals', '--json'], code: 2, error: 'BAD_INPUT', message: /--input "noequals" is not key=value/ },
   { name: '--run-id with a newline', args: ['workflow', 'run', 'hello', '--run-id', 'a\nb', '--json'], code: 2, error: 'VALIDATION', message: /run id is invalid/, hint: /leave --run-id out/ },
   { name: '--run-id already taken', args: ['workflow', 'run', 'hello', '--run-id', 'taken', '--json'], code: 2, error: 'CONFLICT', message: /a workflow run with id "taken" already exists/ , alone: true },

@@ -120,8 +120,8 @@ export const workflowCommand: CommandModule = (program, ctx) => {
     .option('--json', 'JSON output')
     .action(async (fileOrName: string, opts: { input: string[]; inputJson?: string; allowDir: string[]; runId?: string; quiet?: boolean }, cmd) => {
       const { definition, file } = loadDefinitionFile(fileOrName);
-      const input: Record<string, unknown> = opts.inputJson ? objectInput(opts.inputJson) : {};
-      Object.assign(input, parseInputPairs(definition, opts.input));
+      // Spread (not Object.assign): a "__proto__" key stays a key, refused below as an unknown input.
+      const input: Record<string, unknown> = { ...(opts.inputJson ? objectInput(opts.inputJson) : {}), ...parseInputPairs(definition, opts.input) };
       const e = await engine(ctx, cmd, { allowDir: opts.allowDir, quiet: opts.quiet });
       const { issues } = checkDefinition(definition, catalogOf(e.registrations));
       if (issues.length) throw new ValidationError(`workflow file ${file}`, issues, 'Check it with: nova workflow validate <file>');
