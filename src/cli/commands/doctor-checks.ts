@@ -8,7 +8,8 @@ import { constants, accessSync, existsSync, statSync } from 'node:fs';
 import net from 'node:net';
 import { delimiter, dirname, join } from 'node:path';
 import type { Config } from '../../config.js';
-import { errorMessage } from '../../errors.js';
+import { errorMessage, isNovaError } from '../../errors.js';
+import { createLlmProvider, type LlmProvider } from '../../llm/provider.js';
 import { redactUrl } from '../../config.js';
 import { migrations } from '../../store/migrations/index.js';
 
@@ -206,25 +207,24 @@ function sandboxChoice(config: Config, bwrap: DoctorCheck, docker: DoctorCheck):
 // ---------------------------------------------------------------------------------------------
 // LLM
 
-function originOf(url: string): string {
-  try { return new URL(url).origin; } catch { return '(unparseable URL)'; }
-}
+/** What the LLM does when configured: the same words as the README's NOVA_LLM row. */
+const LLM_USE = 'used only when a failed step matches no known error pattern: it explains the failure and may propose one fix, which is validated and bounded like library fixes';
 
 function llmCheck(config: Config): DoctorCheck {
-  const model = config.llmModel ? `, model ${config.llmModel}` : '';
   if (config.llm === 'none') {
     const keyHint = config.openaiApiKey ? ' OPENAI_API_KEY is set: NOVA_LLM=openai would use it.' : '';
-    return check('llm', 'llm', 'missing', 'NOVA_LLM=none: plans come from rules, documentation, CI configuration and memory only',
-      `Optional: NOVA_LLM=openai with OPENAI_API_KEY (and OPENAI_BASE_URL for a compatible server), or NOVA_LLM=ollama with OLLAMA_HOST.${keyHint}`);
+    return check('llm', 'llm', 'missing', 'NOVA_LLM=none: plans and troubleshooting come from rules, documentation, CI configuration and memory only',
+      `Optional: NOVA_LLM=openai with NOVA_LLM_MODEL and OPENAI_API_KEY (or OPENAI_BASE_URL for a compatible server), or NOVA_LLM=ollama with NOVA_LLM_MODEL and OLLAMA_HOST; it is ${LLM_USE}.${keyHint}`);
   }
-  if (config.llm === 'openai') {
-    const base = config.openaiBaseUrl ? `OPENAI_BASE_URL ${originOf(config.openaiBaseUrl)}` : 'api.openai.com';
-    if (!config.openaiApiKey && !config.openaiBaseUrl) {
-      return check('llm', 'llm', 'error', 'NOVA_LLM=openai but neither OPENAI_API_KEY nor OPENAI_BASE_URL is set', 'Set OPENAI_API_KEY (or OPENAI_BASE_URL for a local OpenAI-compatible server), or set NOVA_LLM=none.');
-    }
-    return check('llm', 'llm', 'ok', `NOVA_LLM=openai via ${base}, OPENAI_API_KEY ${config.openaiApiKey ? 'is set' : 'is not set'}${model} (endpoint not contacted)`);
+  let provider: LlmProvider | undefined;
+  try {
+    provider = createLlmProvider(config);
+  } catch (e) {
+    return check('llm', 'llm', 'error', errorMessage(e), isNovaError(e) ? e.hint ?? null : null);
   }
-  return check('llm', 'llm', 'ok', `NOVA_LLM=ollama at ${config.ollamaHost ? originOf(config.ollamaHost.includes('://') ? config.ollamaHost : `http://${config.ollamaHost}`) : 'http://127.0.0.1:11434 (OLLAMA_HOST not set)'}${model} (server not contacted)`);
+  if (!provider) return check('llm', 'llm', 'missing', `NOVA_LLM=${config.llm}: no provider`);
+  const key = config.llm === 'openai' ? `, OPENAI_API_KEY ${config.openaiApiKey ? 'is set' : 'is not set'}` : '';
+  return check('llm', 'llm', 'ok', `NOVA_LLM=${config.llm}: model ${provider.model} at ${provider.endpoint}${key} (not contacted); ${LLM_USE}`);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -59,7 +59,7 @@ describe.concurrent('nova doctor', { timeout: 120_000 }, () => {
   it.skipIf(!!pgSkip || !!redisSkip)('checks configured PostgreSQL and Redis and never prints secrets', async () => {
     const pgUrl = new URL(TEST_PG_URL);
     pgUrl.password = 'hunter2secret'; // trust authentication ignores it
-    const r = await nova(['doctor', '--json', '--timeout', '10000'], { NOVA_DATABASE_URL: pgUrl.toString(), NOVA_REDIS_URL: TEST_REDIS_URL, NOVA_LLM: 'openai', OPENAI_API_KEY: 'sk-topsecretkey' });
+    const r = await nova(['doctor', '--json', '--timeout', '10000'], { NOVA_DATABASE_URL: pgUrl.toString(), NOVA_REDIS_URL: TEST_REDIS_URL, NOVA_LLM: 'openai', NOVA_LLM_MODEL: 'gpt-4o-mini', OPENAI_API_KEY: 'sk-topsecretkey' });
     expect(r.stdout).not.toContain('hunter2secret');
     expect(r.stdout).not.toContain('sk-topsecretkey');
     const report = JSON.parse(r.stdout) as Report;
