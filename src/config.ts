@@ -102,6 +102,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     break;
   }
   const home = resolve(env.NOVA_HOME || file.home || join(homedir(), '.novasystem'));
+  // Kernel pseudo-filesystems are no place for a store (and creating folders under /proc can spin).
+  if (/^\/(proc|sys|dev)(\/|$)/.test(home)) {
+    throw new NovaError('BAD_INPUT', `NOVA_HOME=${home} is inside /${home.split('/')[1]}, a kernel pseudo-filesystem`, { hint: 'Point NOVA_HOME at an ordinary writable folder, e.g. ~/.novasystem.' });
+  }
   const databaseUrl = env.NOVA_DATABASE_URL || file.databaseUrl || undefined;
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     throw new NovaError('BAD_INPUT', `NOVA_DATABASE_URL must be a postgres:// URL, got "${databaseUrl}"`, { hint: 'Unset it to use the embedded SQLite store, or give postgres://user@host:5432/db.' });

@@ -151,6 +151,8 @@ const cases: Case[] = [
   { name: 'tenant in novasystem.config.json', args: ['workflow', 'list', '--json'], cwd: f('cfg-tenant'), code: 2, error: 'VALIDATION', message: /tenant of the config file is invalid/ },
   ...(redisSkip ? [] : [{ name: 'quota set for a bad tenant name', args: ['quota', 'set', '../x', '--max-runs', '1', '--json'], env: { NOVA_REDIS_URL: TEST_REDIS_URL }, code: 2, error: 'VALIDATION', message: /tenant name is invalid/, hint: /letters, digits/ }]),
   { name: 'NOVA_LLM=gpt', args: ['agents', 'list'], env: { NOVA_LLM: 'gpt' }, code: 2, message: /NOVA_LLM="gpt" is not one of/ },
+  { name: 'NOVA_HOME inside /proc', args: ['runs', 'list', '--json'], env: { NOVA_HOME: '/proc/nova-home' }, code: 2, error: 'BAD_INPUT', message: /kernel pseudo-filesystem/ },
+  { name: 'NOVA_HOME is a file', args: ['runs', 'list', '--json'], env: { NOVA_HOME: '/etc/hostname' }, code: 2, error: 'BAD_INPUT', message: /cannot create the folder for the SQLite store/ },
   { name: 'NOVA_DATABASE_URL=mysql://x', args: ['workflow', 'list', '--json'], env: { NOVA_DATABASE_URL: 'mysql://x' }, code: 2, error: 'BAD_INPUT', message: /NOVA_DATABASE_URL must be a postgres:\/\/ URL/ },
   { name: 'NOVA_REDIS_URL=http://x', args: ['quota', '--json'], env: { NOVA_REDIS_URL: 'http://x' }, code: 2, error: 'BAD_INPUT', message: /NOVA_REDIS_URL must be a redis:\/\/ URL/ },
   { name: 'NOVA_REDIS_URL at a closed port', args: ['quota', '--json'], env: { NOVA_REDIS_URL: CLOSED_PORT }, code: 1, error: 'UNAVAILABLE', message: /Redis is not reachable at redis:\/\/127\.0\.0\.1:1/ },

@@ -15,7 +15,10 @@ export function openSqlite(path: string): Store {
     try {
       mkdirSync(dirname(path), { recursive: true });
     } catch (e) {
-      throw new NovaError('UNAVAILABLE', `cannot create the folder for the SQLite store at ${dirname(path)}: ${(e as Error).message}`, { hint: 'Set NOVA_HOME to a writable folder.' });
+      // A file where the folder should be is a setting to fix (exit 2); anything else is the machine's.
+      const code = (e as NodeJS.ErrnoException).code;
+      const badSetting = code === 'EEXIST' || code === 'ENOTDIR';
+      throw new NovaError(badSetting ? 'BAD_INPUT' : 'UNAVAILABLE', `cannot create the folder for the SQLite store at ${dirname(path)}: ${(e as Error).message}`, { hint: 'Set NOVA_HOME to a writable folder (not a file).', exitCode: badSetting ? 2 : 1 });
     }
   }
   let raw: BetterSqlite3.Database;
