@@ -72,6 +72,15 @@ describe('OpenAI-compatible provider (openai SDK) against the chat-completions w
     expect(r.body).toMatchObject({ model: 'gpt-test', messages: MESSAGES, max_tokens: 123 });
   });
 
+  it('switches to max_completion_tokens once when the model refuses max_tokens (OpenAI reasoning models)', async () => {
+    const d = await double('openai', (r) => ('max_tokens' in r.body
+      ? { status: 400, error: "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead." }
+      : { content: 'reasoned' }));
+    expect(await provider({ llm: 'openai', llmModel: 'o-test', openaiApiKey: KEY, openaiBaseUrl: d.url }).complete(MESSAGES, { maxTokens: 50 })).toBe('reasoned');
+    expect(d.requests.map((r) => r.body.max_tokens ?? r.body.max_completion_tokens)).toEqual([50, 50]);
+    expect(d.requests[1].body).not.toHaveProperty('max_tokens');
+  });
+
   it('maps HTTP 500 to UNAVAILABLE naming the endpoint, once (no retries), never showing the key', async () => {
     const d = await double('openai', () => ({ status: 500, error: `backend exploded for key ${KEY}` }));
     const e = await failure(provider({ llm: 'openai', llmModel: 'gpt-test', openaiApiKey: KEY, openaiBaseUrl: d.url }).complete(MESSAGES));

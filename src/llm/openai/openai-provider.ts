@@ -46,11 +46,21 @@ export class OpenAiProvider implements LlmProvider {
     const timeoutMs = opts.timeoutMs ?? DEFAULT_LLM_TIMEOUT_MS;
     const req = requestSignal(timeoutMs, opts.signal);
     let text: string | null | undefined;
+    const limit = opts.maxTokens ?? DEFAULT_MAX_TOKENS;
+    const create = (tokens: { max_tokens: number } | { max_completion_tokens: number }) => this.client.chat.completions.create(
+      { model: this.model, messages, ...tokens },
+      { signal: req.signal, timeout: timeoutMs, maxRetries: 0 },
+    );
     try {
-      const r = await this.client.chat.completions.create(
-        { model: this.model, messages, max_tokens: opts.maxTokens ?? DEFAULT_MAX_TOKENS },
-        { signal: req.signal, timeout: timeoutMs, maxRetries: 0 },
-      );
+      let r;
+      try {
+        // max_tokens is what compatible servers (vLLM, llama.cpp, LM Studio) know.
+        r = await create({ max_tokens: limit });
+      } catch (e) {
+        // OpenAI's reasoning models refuse it and name its successor: one second request, no more.
+        if (!(e instanceof OpenAI.APIError && e.status === 400 && /max_completion_tokens/.test(e.message))) throw e;
+        r = await create({ max_completion_tokens: limit });
+      }
       text = r.choices?.[0]?.message?.content;
     } catch (e) {
       throw this.failure(e, req.timedOut(), timeoutMs, opts.signal);
