@@ -4,8 +4,7 @@
  */
 import type { Config } from '../config.js';
 import { NovaError } from '../errors.js';
-import { OllamaProvider } from './ollama/ollama-provider.js';
-import { OpenAiProvider } from './openai/openai-provider.js';
+import { OLLAMA_DEFAULT_HOST, OPENAI_DEFAULT_BASE_URL, ollamaEndpoint, publicEndpoint } from './endpoints.js';
 
 export type { ChatMessage, CompleteOptions, LlmProvider } from './types.js';
 export { DEFAULT_LLM_TIMEOUT_MS, DEFAULT_MAX_TOKENS } from './types.js';
@@ -34,13 +33,27 @@ export function createLlmProvider(config: LlmConfig): LlmProvider | undefined {
     if (!config.openaiApiKey && !config.openaiBaseUrl) {
       throw new NovaError('BAD_INPUT', 'NOVA_LLM=openai needs OPENAI_API_KEY (api.openai.com requires a key)', { hint: 'Set OPENAI_API_KEY, or OPENAI_BASE_URL for a self-hosted OpenAI-compatible server, or set NOVA_LLM=none.' });
     }
-    return new OpenAiProvider({ model, apiKey: config.openaiApiKey, baseUrl: config.openaiBaseUrl });
+    const o = { model, apiKey: config.openaiApiKey, baseUrl: config.openaiBaseUrl };
+    return lazyProvider('openai', model, publicEndpoint(o.baseUrl || OPENAI_DEFAULT_BASE_URL), async () => new (await import('./openai/openai-provider.js')).OpenAiProvider(o));
   }
   if (config.llm === 'ollama') {
     if (!model) throw new NovaError('BAD_INPUT', 'NOVA_LLM=ollama needs a model, and NOVA_LLM_MODEL is not set', { hint: 'Set NOVA_LLM_MODEL to a model pulled on the server (`ollama list`, e.g. qwen2.5-coder:7b), or set NOVA_LLM=none.' });
-    return new OllamaProvider({ model, host: config.ollamaHost });
+    const o = { model, host: config.ollamaHost };
+    return lazyProvider('ollama', model, o.host ? ollamaEndpoint(o.host) : OLLAMA_DEFAULT_HOST, async () => new (await import('./ollama/ollama-provider.js')).OllamaProvider(o));
   }
   throw new NovaError('BAD_INPUT', `NOVA_LLM="${String(config.llm)}" is not one of: none, openai, ollama`, { hint: 'Set NOVA_LLM to none, openai or ollama.' });
+}
+
+/** The SDK behind a provider loads on its first request, not when NovaSystem starts. */
+function lazyProvider(name: string, model: string, endpoint: string, load: () => Promise<LlmProvider>): LlmProvider {
+  let real: Promise<LlmProvider> | undefined;
+  return {
+    name, model, endpoint,
+    async complete(messages, opts) {
+      real ??= load();
+      return (await real).complete(messages, opts);
+    },
+  };
 }
 
 /**

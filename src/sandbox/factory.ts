@@ -8,7 +8,8 @@ import type { Ecosystem } from '../protocol/plan.js';
 import type { Sandbox, SandboxInfo } from './sandbox.js';
 import { BwrapSandbox, checkBwrapWorks, findBwrap } from './bwrap/bwrap-sandbox.js';
 import { findSlirp } from './bwrap/slirp.js';
-import { DockerSandbox, probeDocker, DEFAULT_DOCKER_SOCKET } from './docker/docker-sandbox.js';
+// dockerode (with its gRPC and SSH stacks) is loaded only when Docker is asked for or probed.
+const docker = () => import('./docker/docker-sandbox.js');
 import { imageFor } from './docker/docker-images.js';
 import { NoneSandbox } from './none/none-sandbox.js';
 import { probeCgroups } from './cgroup.js';
@@ -60,6 +61,7 @@ export async function createSandbox(kind: SandboxKind | undefined, opts: CreateS
     return new NoneSandbox(opts);
   }
   if (kind === 'docker') {
+    const { DockerSandbox, probeDocker, DEFAULT_DOCKER_SOCKET } = await docker();
     const socket = opts.dockerSocket ?? DEFAULT_DOCKER_SOCKET;
     const info = await probeDocker(socket);
     if (!info.available) {
@@ -90,7 +92,8 @@ export async function probeSandboxes(opts: { dockerSocket?: string } = {}): Prom
   const bwrap: SandboxInfo = b.ok
     ? { kind: 'bwrap', available: true, version: b.version, reason: `bubblewrap at ${b.path}${limits}${net}` }
     : { kind: 'bwrap', available: false, version: b.version, reason: `${b.reason}. ${INSTALL_BWRAP}.` };
-  const docker = await probeDocker(opts.dockerSocket ?? DEFAULT_DOCKER_SOCKET);
+  const { probeDocker, DEFAULT_DOCKER_SOCKET } = await docker();
+  const dockerInfo = await probeDocker(opts.dockerSocket ?? DEFAULT_DOCKER_SOCKET);
   const none: SandboxInfo = { kind: 'none', available: true, reason: 'no isolation; used only with an explicit --sandbox none' };
-  return [bwrap, docker, none];
+  return [bwrap, dockerInfo, none];
 }

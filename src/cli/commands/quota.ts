@@ -6,7 +6,7 @@ import type { CommandModule } from '../context.js';
 import { wantsJson } from '../context.js';
 import { NovaError } from '../../errors.js';
 import { printJson, printText } from '../output.js';
-import { TenantQuotas, type QuotaSettings, type TenantUsage } from '../../quota/tenant-quotas.js';
+import type { TenantQuotas, QuotaSettings, TenantUsage } from '../../quota/tenant-quotas.js';
 
 function limit(value: string | undefined, flag: string, integer: boolean): number | null | undefined {
   if (value === undefined) return undefined;
@@ -33,6 +33,7 @@ export const quotaCommand: CommandModule = (program, ctx) => {
     if (!url) {
       throw new NovaError('BAD_INPUT', 'tenant quotas live in Redis, and NOVA_REDIS_URL is not set', { hint: 'Set NOVA_REDIS_URL=redis://host:6379 (the same Redis the workers use); see docs/several-machines.md.' });
     }
+    const { TenantQuotas } = await import('../../quota/tenant-quotas.js'); // Redis: loaded only when used
     const q = await TenantQuotas.open(url);
     ctx.onClose(() => q.close());
     return q;

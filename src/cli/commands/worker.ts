@@ -14,9 +14,6 @@ import { log, printText } from '../output.js';
 import type { Store } from '../../store/store.js';
 import type { Agent } from '../../agents/agent.js';
 import { builtinAgents } from '../../agents/builtin.js';
-import { connectRedis } from '../../bus/redis-streams/redis-connection.js';
-import { TenantQuotas } from '../../quota/tenant-quotas.js';
-import { WorkflowWorker } from '../../workflow/bullmq/workflow-worker.js';
 
 /** A long-running command's --json output: one compact JSON document per line. */
 const jsonLine = (v: unknown) => process.stdout.write(JSON.stringify(v) + '\n');
@@ -70,6 +67,12 @@ export const workerCommand: CommandModule = (program, ctx) => {
 
       const store = await ctx.store();
       if (store.dialect === 'sqlite') log('nova worker: the store is a local SQLite file, so only workers on this machine share runs; set NOVA_DATABASE_URL for several machines.');
+      // Loaded here, not at start-up: Redis and BullMQ are hundreds of modules other commands never need.
+      const [{ connectRedis }, { TenantQuotas }, { WorkflowWorker }] = await Promise.all([
+        import('../../bus/redis-streams/redis-connection.js'),
+        import('../../quota/tenant-quotas.js'),
+        import('../../workflow/bullmq/workflow-worker.js'),
+      ]);
       const connection = await connectRedis(config.redisUrl, { name: 'nova-worker', log });
       ctx.onClose(async () => { await connection.quit().catch(() => connection.disconnect()); });
       const agents = [...builtinAgents(config), ...(opts.agentsModule ? await loadAgentsModule(opts.agentsModule, { config, store }) : [])];

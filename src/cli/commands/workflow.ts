@@ -22,7 +22,6 @@ import { parseInputPairs } from '../../workflow/run-input.js';
 import { busEventPublisher, describeEvent } from '../../workflow/events.js';
 import { runtimeInvoker } from '../../workflow/invoker.js';
 import { WorkflowStore } from '../../workflow/persistence.js';
-import { selectExecutor } from '../../workflow/bullmq/select-executor.js';
 import type { RunOutcome, StepInvoker } from '../../workflow/executor.js';
 import type { AgentRegistration } from '../../protocol/agent.js';
 import { parseJsonText } from '../../protocol/validate.js';
@@ -78,6 +77,7 @@ async function engine(ctx: CliContext, cmd: Command, opts: { allowDir?: string[]
     publish(e);
     if (!json && !opts.quiet) log(describeEvent(e));
   };
+  const { selectExecutor } = await import('../../workflow/bullmq/select-executor.js'); // BullMQ only when configured
   const selected = await selectExecutor(ctx.config, { store, invoker: runtimeInvoker(handle.runtime, { tenant: ctx.config.tenant }), onEvent, log: (l) => log(l) });
   ctx.onClose(() => selected.close());
   return { executor: selected.executor, kind: selected.kind, registrations: handle.runtime.registry.list().map((e) => e.registration) };
@@ -216,6 +216,7 @@ export const workflowCommand: CommandModule = (program, ctx) => {
     .action(async (runId: string, opts: { reason: string }, cmd) => {
       const store = await ctx.store();
       const noAgents: StepInvoker = () => Promise.reject(new NovaError('UNAVAILABLE', 'this command runs no steps', { hint: 'Use nova workflow resume to drive a run.' }));
+      const { selectExecutor } = await import('../../workflow/bullmq/select-executor.js');
       const selected = await selectExecutor(ctx.config, { store, invoker: noAgents, log: (l) => log(l) });
       ctx.onClose(() => selected.close());
       await selected.executor.cancel(runId, opts.reason);

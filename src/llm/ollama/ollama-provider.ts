@@ -6,27 +6,14 @@
 import { Ollama } from 'ollama';
 import { NovaError } from '../../errors.js';
 import { DEFAULT_LLM_TIMEOUT_MS, DEFAULT_MAX_TOKENS, llmRequestError, requestSignal, type ChatMessage, type CompleteOptions, type LlmProvider } from '../types.js';
-import { publicEndpoint } from '../openai/openai-provider.js';
+import { OLLAMA_DEFAULT_HOST, ollamaEndpoint } from '../endpoints.js';
 
-export const OLLAMA_DEFAULT_HOST = 'http://127.0.0.1:11434';
+export { OLLAMA_DEFAULT_HOST, ollamaEndpoint };
 
 export interface OllamaProviderOptions {
   model: string;
   /** OLLAMA_HOST: a URL or host:port. */
   host?: string;
-}
-
-/** Where OLLAMA_HOST points, as the SDK reads it (a bare host:port means http; no port means 11434), without credentials. */
-export function ollamaEndpoint(host: string | undefined): string {
-  if (!host) return OLLAMA_DEFAULT_HOST;
-  const explicit = host.includes('://');
-  try {
-    const u = new URL(explicit ? host : `http://${host.startsWith(':') ? `127.0.0.1${host}` : host}`);
-    if (!u.port && !explicit) u.port = '11434';
-    return publicEndpoint(u.toString());
-  } catch {
-    throw new NovaError('BAD_INPUT', `OLLAMA_HOST="${host}" is not a host or URL`, { hint: 'Example: OLLAMA_HOST=127.0.0.1:11434 or http://gpu-box:11434' });
-  }
 }
 
 export class OllamaProvider implements LlmProvider {

@@ -7,23 +7,15 @@ import OpenAI from 'openai';
 import { NovaError } from '../../errors.js';
 import { DEFAULT_LLM_TIMEOUT_MS, DEFAULT_MAX_TOKENS, llmRequestError, requestSignal, withoutSecret, type ChatMessage, type CompleteOptions, type LlmProvider } from '../types.js';
 
-export const OPENAI_DEFAULT_BASE_URL = 'https://api.openai.com/v1';
+import { OPENAI_DEFAULT_BASE_URL, publicEndpoint } from '../endpoints.js';
+
+export { OPENAI_DEFAULT_BASE_URL, publicEndpoint };
 
 export interface OpenAiProviderOptions {
   model: string;
   /** Optional only for a self-hosted compatible server that does not check keys. */
   apiKey?: string;
   baseUrl?: string;
-}
-
-/** Origin and path of a URL: no user, password or query string in messages. */
-export function publicEndpoint(url: string): string {
-  try {
-    const u = new URL(url);
-    return `${u.origin}${u.pathname.replace(/\/+$/, '')}`;
-  } catch {
-    return '(unparseable URL)';
-  }
 }
 
 export class OpenAiProvider implements LlmProvider {
