@@ -226,3 +226,29 @@ describe('bad input', () => {
     expect(v('[[ -f x ]] && echo $(( 1 + 2 ))').verdict).toBe('allow');
   });
 });
+
+describe('global configuration outside the workspace', () => {
+  it('warns and names the file each command writes', () => {
+    expect(v('git config --global user.name CI').reasons).toEqual(['git config --global writes ~/.gitconfig, outside the workspace']);
+    expect(v('git config --system core.editor vim').reasons[0]).toContain('/etc/gitconfig');
+    expect(v('npm config set registry https://r.example.com/').reasons).toEqual(['npm config set writes ~/.npmrc, outside the workspace']);
+    expect(v('npm set fund false').reasons[0]).toContain('~/.npmrc');
+    expect(v('npm config set prefix /opt/npm -g').reasons[0]).toContain('global npmrc');
+    expect(v('yarn config set registry https://r.example.com/').reasons[0]).toContain('~/.yarnrc');
+    expect(v('pip config set global.index-url https://p.example.com').reasons[0]).toContain('~/.config/pip/pip.conf');
+    expect(v('pip config --global set global.timeout 60').reasons[0]).toContain('/etc/pip.conf');
+    expect(v('gem sources --add https://g.example.com/').reasons[0]).toContain('~/.gemrc');
+    expect(v('pnpm config set store-dir /tmp/s').reasons[0]).toContain('pnpm');
+    for (const c of ['git config --global a.b c', 'npm set x y', 'pnpm config set x y', 'gem sources -a u']) expect(v(c).verdict).toBe('warn');
+  });
+
+  it('allows the project-local and read-only forms', () => {
+    for (const c of [
+      'git config user.name CI', 'git config --local core.hooksPath .githooks', 'git config --global --get user.name',
+      'git config --global user.name', 'git config --global --list', 'git config get --global user.name', 'git clone --config core.x=y https://e.com/r.git',
+      'npm config set x y --location=project', 'npm config set x y --location project', 'pnpm config set x y --location=project',
+      'npm config get registry', 'npm config list', 'gem sources --list', 'pip config list',
+      '. .venv/bin/activate && pip config set --site global.index-url https://p.example.com',
+    ]) expect(v(c).verdict, `${c}: ${v(c).reasons.join('; ')}`).toBe('allow');
+  });
+});

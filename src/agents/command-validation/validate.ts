@@ -11,6 +11,7 @@ import { initParser, parseShell } from './parser.js';
 import { looksLikePowerShell, powerShellFindings, tokenizePowerShell } from './powershell.js';
 import { deletionRule, diskRule, permissionRule } from './rules/destructive.js';
 import type { CommandRule, Finding } from './rules/finding.js';
+import { globalConfigRule } from './rules/global-config.js';
 import { warn } from './rules/finding.js';
 import { downloadedRunRule, inlineProgramRule, pipelineCodeRule, pipelineSecretRule, senderSecretRule, substitutionCodeRule } from './rules/flows.js';
 import { dockerRule, evalRule, globalInstallRule, privilegeRule, publishRule } from './rules/risky.js';
@@ -28,6 +29,7 @@ export const MAX_COMMAND_BYTES = 32 * 1024;
 const COMMAND_RULES: CommandRule[] = [
   deletionRule, diskRule, permissionRule, redirectRule, writeTargetRule, crontabRule,
   powerRule, historyRule, securityToolRule, privilegeRule, globalInstallRule, evalRule, publishRule, dockerRule,
+  globalConfigRule,
 ];
 
 /** Load the parser once at start-up (synchronous work; async for callers that await it). */
