@@ -4,6 +4,6 @@
  * steps) how the steps depend on one another.
  */
 export type { CommandVerdict, StepAnalysis, StepLike, ValidationContext, VerdictLevel } from './types.js';
-export { initValidator, validateCommand, MAX_COMMAND_BYTES } from './validate.js';
+export { initValidator, validateCommand, MAX_COMMAND_BYTES, PARSE_FAILURE_PREFIX } from './validate.js';
 export { validateSteps } from './steps.js';
 export { CommandValidationAgent } from './agent.js';

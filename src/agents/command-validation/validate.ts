@@ -23,6 +23,9 @@ import type { CommandVerdict, ValidationContext } from './types.js';
 import { unwrap } from './unwrap.js';
 import { TooManyCommandsError, Walker, type WalkResult } from './walker.js';
 
+/** How the reason for text that is not shell begins (plans carry it; execution skips such steps). */
+export const PARSE_FAILURE_PREFIX = 'does not parse as a shell command: ';
+
 /** Longest command text judged; longer text is refused rather than parsed. */
 export const MAX_COMMAND_BYTES = 32 * 1024;
 
@@ -122,7 +125,7 @@ function parseFailure(command: string, error: string, st: ShellState): DetailedV
   const findings: Finding[] = [];
   const tokens = tokenizePowerShell(command);
   if (looksLikePowerShell(tokens)) findings.push(...powerShellFindings(command));
-  findings.push(warn(`does not parse as a shell command: ${error}`));
+  findings.push(warn(`${PARSE_FAILURE_PREFIX}${error}`));
   const downloads = tokens.some((t) => /^(iwr|irm|invoke-webrequest|invoke-restmethod|curl|wget)$/i.test(t));
   const r: DetailedVerdict = { ...fold(findings), parseError: error, commands: [], state: st, missingTools: [] };
   if (downloads) r.network = true;

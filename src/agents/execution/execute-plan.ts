@@ -3,11 +3,14 @@
  * - blocked steps never run (reported as blocked);
  * - system steps (apt-get …) run only with allowSystem, otherwise they are listed as skipped;
  * - steps that need user input (placeholders) are skipped with the reason;
+ * - steps whose text does not parse as shell are skipped: they could only fail, and failing
+ *   would stop the install (later steps still run);
  * - `run` steps (start a server, an app) are not executed: they would not end;
  * - after an install or build step fails for good, later steps are skipped (they depend on it).
  */
 import type { Plan, PlanStep } from '../../protocol/plan.js';
 import type { Diagnosis, InstallStepResult, RunStatus } from '../../protocol/run.js';
+import { PARSE_FAILURE_PREFIX } from '../command-validation/index.js';
 import { runStep, type StepRunOptions } from './run-step.js';
 
 export interface PlanExecution {
@@ -18,8 +21,14 @@ export interface PlanExecution {
   succeeded: { step: PlanStep; command: string }[];
 }
 
-function skipped(step: PlanStep, reason: string, status: InstallStepResult['status'] = 'skipped'): InstallStepResult {
-  return { stage: step.stage, command: step.command, status, exitCode: null, durationMs: 0, attempts: 0, reasons: [...step.reasons, reason] };
+function skipped(step: PlanStep, reason: string, status: InstallStepResult['status'] = 'skipped', replaces?: string): InstallStepResult {
+  const earlier = step.reasons.filter((r) => r !== replaces);
+  return { stage: step.stage, command: step.command, status, exitCode: null, durationMs: 0, attempts: 0, reasons: [...earlier, reason] };
+}
+
+/** The validator's parse failure among a step's reasons, if its text is not shell. */
+function parseFailure(step: PlanStep): string | undefined {
+  return step.reasons.find((r) => r.startsWith(PARSE_FAILURE_PREFIX));
 }
 
 export async function executePlan(plan: Plan, o: StepRunOptions & { stages?: PlanStep['stage'][] }): Promise<PlanExecution> {
@@ -30,8 +39,8 @@ export async function executePlan(plan: Plan, o: StepRunOptions & { stages?: Pla
   const stages = new Set(o.stages ?? ['system', 'install', 'build', 'test']);
 
   for (const [index, step] of plan.steps.entries()) {
-    const notRun = (reason: string, status: 'blocked' | 'skipped' = 'skipped') => {
-      steps.push(skipped(step, reason, status));
+    const notRun = (reason: string, status: 'blocked' | 'skipped' = 'skipped', replaces?: string) => {
+      steps.push(skipped(step, reason, status, replaces));
       o.onEvent?.({ type: 'step-skip', index, step, status, reason });
     };
     if (step.verdict === 'block') {
@@ -48,6 +57,11 @@ export async function executePlan(plan: Plan, o: StepRunOptions & { stages?: Pla
     }
     if (step.needsInput?.length) {
       notRun(`needs values you must supply: ${step.needsInput.join(', ')}`);
+      continue;
+    }
+    const unparsable = parseFailure(step);
+    if (unparsable) {
+      notRun(`does not parse as shell: ${unparsable.slice(PARSE_FAILURE_PREFIX.length)}`, 'skipped', unparsable);
       continue;
     }
     if (broken) {

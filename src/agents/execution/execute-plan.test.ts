@@ -1,0 +1,60 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Plan, PlanStep } from '../../protocol/plan.js';
+import { NoneSandbox } from '../../sandbox/none/none-sandbox.js';
+import { createRun } from '../../store/runs.js';
+import { openStore, type Store } from '../../store/store.js';
+import { tempDir } from '../../testing/services.js';
+import { initValidator, validateCommand } from '../command-validation/index.js';
+import { executePlan } from './execute-plan.js';
+
+describe('executePlan skips steps that are not shell', () => {
+  let store: Store;
+  let dir: { path: string; cleanup: () => void };
+  beforeAll(async () => {
+    await initValidator();
+    dir = tempDir('nova-exec-plan-');
+    store = await openStore({ sqlitePath: join(dir.path, 'nova.sqlite') });
+  });
+  afterAll(async () => {
+    await store.close();
+    dir.cleanup();
+  });
+
+  it('does not run an unparsable install step, says why, and runs the later steps', async () => {
+    const ws = join(dir.path, 'ws');
+    mkdirSync(join(ws, '.home'), { recursive: true });
+    // judged by the real validator, so the plan carries the wording the planner would put there
+    const step = (stage: PlanStep['stage'], command: string): PlanStep => {
+      const v = validateCommand(command, { workspace: ws });
+      return { stage, command, source: { kind: 'docs' }, confidence: 1, verdict: v.verdict, reasons: v.reasons };
+    };
+    const plan: Plan = {
+      target: ws, ecosystems: [], warnings: [],
+      steps: [step('install', 'touch ran-unparsable && if then fi'), step('build', 'echo built > built.txt')],
+    };
+    expect(plan.steps[0]!.verdict).toBe('warn');
+    const runId = `run-exec-plan-${Date.now()}`;
+    await createRun(store, { runId, kind: 'install', target: ws, tenant: 'default' });
+    const skips: string[] = [];
+    const r = await executePlan(plan, {
+      runId, store, sandbox: new NoneSandbox({ workspace: ws, home: join(ws, '.home') }), limits: { timeoutMs: 20_000 }, env: {},
+      allowSystem: false, maxFixAttempts: 1, allowNetwork: false, workspaceFiles: [], vetFix: () => undefined,
+      onEvent: (e) => { if (e.type === 'step-skip') skips.push(e.reason); },
+    });
+
+    expect(r.steps[0]!.status).toBe('skipped');
+    const last = r.steps[0]!.reasons!.at(-1)!;
+    expect(last).toMatch(/^does not parse as shell: .+/);
+    expect(r.steps[0]!.reasons!.filter((x) => x.includes('does not parse'))).toHaveLength(1);
+    expect(skips).toEqual([last]);
+    expect(existsSync(join(ws, 'ran-unparsable'))).toBe(false);
+    // the later step is not held back by the skipped one
+    expect(r.steps[1]!.status).toBe('success');
+    expect(existsSync(join(ws, 'built.txt'))).toBe(true);
+    expect(r.status).toBe('success');
+    const executed = (await store.db.selectFrom('commands').select(['command']).where('run_id', '=', runId).execute()).map((c) => c.command);
+    expect(executed).toEqual(['echo built > built.txt']);
+  });
+});
