@@ -6,6 +6,8 @@
 import type { RepoFs } from '../../repo/repo-fs.js';
 import type { Stage } from '../../protocol/plan.js';
 import { splitScript, stageOfCommand, commandWords } from '../documentation/command-facts.js';
+import { operators, parseShell } from '../command-validation/parser.js';
+import type { BinaryCmd, Stmt } from '../command-validation/ast.js';
 import { candidate, CI_CONFIDENCE, emptyFindings, type CiFindings } from './common.js';
 import { serviceOfImage, toolchainOfImage } from './images.js';
 
@@ -60,6 +62,55 @@ export function parseDockerfile(text: string): Instruction[] {
     out.push({ keyword: m[1].toUpperCase(), args: args.trim(), line });
   }
   return out;
+}
+
+/** A command or a pipeline of commands: no `if`, loop, `case`, subshell, `||`, function… */
+function isSimpleStmt(st: Stmt | null | undefined): boolean {
+  if (!st || st.Background || st.Coprocess) return false;
+  const cmd = st.Cmd;
+  if (!cmd) return st.Redirs.length > 0; // a bare redirection (`> file`)
+  if (cmd.type === 'CallExpr') return true;
+  if (cmd.type !== 'BinaryCmd') return false;
+  const bin = cmd as BinaryCmd;
+  const o = operators();
+  return (bin.Op === o.pipe || bin.Op === o.pipeAll) && isSimpleStmt(bin.X) && isSimpleStmt(bin.Y);
+}
+
+/** The top-level commands joined by `&&`, `;` or newlines; undefined when one is not simple. */
+function topLevelCommands(stmts: Stmt[]): number | undefined {
+  const andStmt = operators().andStmt;
+  let n = 0;
+  const visit = (st: Stmt | null): boolean => {
+    if (st?.Cmd?.type === 'BinaryCmd' && (st.Cmd as BinaryCmd).Op === andStmt && !st.Negated && !st.Redirs.length) {
+      const bin = st.Cmd as BinaryCmd;
+      return visit(bin.X) && visit(bin.Y);
+    }
+    if (!isSimpleStmt(st)) return false;
+    n++;
+    return true;
+  };
+  return stmts.every(visit) ? n : undefined;
+}
+
+/**
+ * The commands of a RUN body, split at top-level `&&`, `;` and newlines only when the real shell
+ * parser sees nothing but simple commands there and each split piece parses as exactly one of
+ * them. Compound shell (`if … fi`, loops, `case`), `||` and anything else a split would break
+ * keep the body whole: a piece such as `if [ "$X" = 1 ]` alone is not a command.
+ */
+export function runParts(body: string): string[] {
+  const whole = body.trim();
+  if (!whole) return [];
+  const parsed = parseShell(whole);
+  if (!parsed.ok) return [whole];
+  const count = topLevelCommands(parsed.file.Stmts);
+  const pieces = splitScript(whole);
+  if (count === undefined || count !== pieces.length) return [whole];
+  const simple = (p: string): boolean => {
+    const r = parseShell(p);
+    return r.ok && r.file.Stmts.length === 1 && isSimpleStmt(r.file.Stmts[0]);
+  };
+  return pieces.every(simple) ? pieces : [whole];
 }
 
 /** Container housekeeping that has no meaning for a checkout on the host. */
@@ -152,7 +203,7 @@ export function extractDockerfiles(fs: RepoFs): CiFindings {
           const inRepo = root !== undefined && (workdir === root || workdir.startsWith(root + '/'));
           // Group consecutive parts of the same stage: `apt-get update && apt-get install …` stays one step.
           const groups: { stage: Stage; parts: string[] }[] = [];
-          for (const part of splitScript(body)) {
+          for (const part of runParts(body)) {
             if (isHousekeeping(part)) continue;
             const stage = stageOfCommand(part) ?? (groups.length ? groups[groups.length - 1].stage : 'build');
             const last = groups[groups.length - 1];

@@ -5,13 +5,32 @@
  */
 
 export const UNKNOWN = Symbol('unknown');
-export type ExprValue = string | number | boolean | null | Record<string, unknown> | unknown[] | typeof UNKNOWN;
+/**
+ * `github.ref` of a push or pull_request run: some branch or pull-request ref, never a tag. It
+ * decides tag tests (`startsWith(github.ref, 'refs/tags/')` is false) and nothing else.
+ */
+export const NOT_TAG_REF = Symbol('not-a-tag-ref');
+export type ExprValue = string | number | boolean | null | Record<string, unknown> | unknown[] | typeof UNKNOWN | typeof NOT_TAG_REF;
+
+/** The events we reproduce: a conditional step runs when its condition holds for either. */
+export const REPRODUCED_EVENTS = ['push', 'pull_request'] as const;
+
+/**
+ * The folder inside the checkout that stands for `runner.workspace` (on GitHub the checkout's
+ * parent, e.g. `${{ runner.workspace }}/build` for an out-of-tree build): plan steps cannot leave
+ * the checkout, so that work happens in this folder instead.
+ */
+export const RUNNER_WORKSPACE_DIR = '.runner-workspace';
 
 export interface ExprContext {
   matrix: Record<string, unknown>;
   env: Record<string, string>;
   /** Inputs of a composite action, when expanding one. */
   inputs?: Record<string, string>;
+  /** The triggering event, when evaluating for one; unknown otherwise. */
+  event?: string;
+  /** Relative path from the step's working directory back to the checkout root ('.' at the root). */
+  fromCwd?: string;
 }
 
 type Tok = { t: 'str' | 'num' | 'id' | 'op' | 'punc'; v: string };
@@ -48,7 +67,9 @@ function tokenize(src: string): Tok[] | undefined {
   return out;
 }
 
-const truthy = (v: ExprValue): boolean | typeof UNKNOWN => (v === UNKNOWN ? UNKNOWN : !!v && v !== 0 && v !== '');
+const truthy = (v: ExprValue): boolean | typeof UNKNOWN => (v === UNKNOWN ? UNKNOWN : v === NOT_TAG_REF || (!!v && v !== 0 && v !== ''));
+
+const isTagRef = (v: ExprValue): boolean => typeof v === 'string' && /^refs\/tags(\/|$)/i.test(v);
 
 function lookup(path: string, ctx: ExprContext): ExprValue {
   const parts = path.replace(/\[['"]?([^\]'"]+)['"]?\]/g, '.$1').split('.');
@@ -58,6 +79,7 @@ function lookup(path: string, ctx: ExprContext): ExprValue {
   else if (root === 'env') cur = ctx.env;
   else if (root === 'inputs' && ctx.inputs) cur = ctx.inputs;
   else if (root === 'runner') cur = { os: 'Linux', arch: 'X64', temp: '/tmp', name: 'linux' };
+  else if (root === 'github') cur = { ref: NOT_TAG_REF, ref_type: 'branch', ...(ctx.event ? { event_name: ctx.event } : {}) };
   else if (root === 'true') return true;
   else if (root === 'false') return false;
   else if (root === 'null') return null;
@@ -72,6 +94,11 @@ function lookup(path: string, ctx: ExprContext): ExprValue {
 
 function compare(a: ExprValue, b: ExprValue, op: string): ExprValue {
   if (a === UNKNOWN || b === UNKNOWN) return UNKNOWN;
+  if (a === NOT_TAG_REF || b === NOT_TAG_REF) {
+    const other = a === NOT_TAG_REF ? b : a;
+    if ((op === '==' || op === '!=') && isTagRef(other)) return op === '!=';
+    return UNKNOWN;
+  }
   const norm = (x: ExprValue) => (typeof x === 'string' ? x.toLowerCase() : x);
   const x = norm(a);
   const y = norm(b);
@@ -166,6 +193,8 @@ class Parser {
     if (fn === 'always' || fn === 'success') return true;
     if (fn === 'failure' || fn === 'cancelled') return false;
     if (args.some((a) => a === UNKNOWN)) return UNKNOWN;
+    if (args[0] === NOT_TAG_REF && (fn === 'startswith' || fn === 'contains') && /^refs\/tags/i.test(String(args[1]))) return false;
+    if (args.some((a) => typeof a === 'symbol')) return UNKNOWN;
     const s = (v: ExprValue) => String(v).toLowerCase();
     if (fn === 'startswith') return s(args[0]).startsWith(s(args[1]));
     if (fn === 'endswith') return s(args[0]).endsWith(s(args[1]));
@@ -192,10 +221,14 @@ export function evaluate(expr: string, ctx: ExprContext): ExprValue {
   }
 }
 
-/** Whether an `if:` condition is true, false or unknown on our Linux runner with the chosen matrix entry. */
+/**
+ * Whether an `if:` condition is true, false or unknown on our Linux runner with the chosen matrix
+ * entry, for a push or pull_request run: decided only when both events agree.
+ */
 export function conditionHolds(cond: string, ctx: ExprContext): boolean | typeof UNKNOWN {
   const inner = /^\s*\$\{\{([\s\S]*)\}\}\s*$/.exec(cond)?.[1] ?? cond;
-  return truthy(evaluate(inner, ctx));
+  const results = REPRODUCED_EVENTS.map((event) => truthy(evaluate(inner, { ...ctx, event })));
+  return results.every((r) => r === results[0]) ? results[0] : UNKNOWN;
 }
 
 export interface Substituted {
@@ -204,21 +237,27 @@ export interface Substituted {
   secrets: string[];
   /** Expressions that could not be resolved here. */
   unresolved: string[];
+  /** `runner.workspace` was used: it was mapped to RUNNER_WORKSPACE_DIR inside the checkout. */
+  runnerWorkspace: boolean;
 }
 
 /** Replace `${{ … }}` in a script or value: matrix/env/runner values, secrets as `$NAME`. */
 export function substitute(text: string, ctx: ExprContext): Substituted {
   const secrets: string[] = [];
   const unresolved: string[] = [];
+  let runnerWorkspace = false;
   const replace = (whole: string, expr: string): string => {
     const secret = /^secrets\.([A-Za-z_][\w]*)$/.exec(expr);
     if (secret) { secrets.push(`secrets.${secret[1]}`); return `$${secret[1]}`; }
     if (/^github\.token$/.test(expr)) { secrets.push('github.token'); return '$GITHUB_TOKEN'; }
-    if (/^github\.workspace$/.test(expr)) return '.';
+    // The checkout, seen from the step's folder; the runner's workspace is the checkout's parent,
+    // which a plan cannot reach: it stands for a folder inside the checkout (see RUNNER_WORKSPACE_DIR).
+    if (/^github\.workspace$/.test(expr)) return ctx.fromCwd ?? '.';
+    if (/^runner\.workspace$/.test(expr)) { runnerWorkspace = true; return ctx.fromCwd && ctx.fromCwd !== '.' ? `${ctx.fromCwd}/${RUNNER_WORKSPACE_DIR}` : RUNNER_WORKSPACE_DIR; }
     const envRef = /^env\.([A-Za-z_]\w*)$/.exec(expr);
     if (envRef && !(envRef[1] in ctx.env)) return `$${envRef[1]}`;
     const v = evaluate(expr, ctx);
-    if (v === UNKNOWN || v === null || typeof v === 'object') {
+    if (v === UNKNOWN || v === null || typeof v === 'object' || typeof v === 'symbol') {
       unresolved.push(whole);
       return whole;
     }
@@ -234,5 +273,5 @@ export function substitute(text: string, ctx: ExprContext): Substituted {
     out += text.slice(pos, open) + replace(text.slice(open, close + 2), text.slice(open + 3, close).trim());
     pos = close + 2;
   }
-  return { text: out, secrets, unresolved };
+  return { text: out, secrets, unresolved, runnerWorkspace };
 }

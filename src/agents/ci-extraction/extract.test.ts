@@ -791,3 +791,143 @@ describe('whole repositories', () => {
     await expect(agent.handle({ ...msg, content: { root: 42 } }, {})).rejects.toMatchObject({ code: 'BAD_INPUT' });
   });
 });
+
+describe('shapes found trying real repositories', () => {
+  it('Dockerfile: RUN with if/for/case or || is kept whole and parses; plain && chains still split', async () => {
+    const { parseShell } = await import('../command-validation/parser.js');
+    const fs = fixtureRepo({
+      Dockerfile: dedent(`
+        FROM node:20
+        WORKDIR /app
+        COPY . .
+        ARG RUN_TESTS=1
+        RUN npm ci && npm run build
+        RUN if [ "\${RUN_TESTS}" = 1 ]; then \\
+              npm test; \\
+            fi
+        RUN for p in a b; do npm run build --workspace "$p"; done
+        RUN case "$TARGET" in prod) npm run build:prod ;; *) npm run build ;; esac
+        RUN make check || true
+      `),
+    });
+    const { candidates } = extractCi(fs);
+    expect(cmds(candidates)).toEqual([
+      'npm ci',
+      'npm run build',
+      'if [ "\${RUN_TESTS}" = 1 ]; then npm test; fi',
+      'for p in a b; do npm run build --workspace "$p"; done',
+      'case "$TARGET" in prod) npm run build:prod ;; *) npm run build ;; esac',
+      'make check || true',
+    ]);
+    for (const c of candidates) expect(parseShell(c.command).ok, c.command).toBe(true);
+    expect(find(candidates, 'npm ci').stage).toBe('install');
+    expect(find(candidates, 'if [ "\${RUN_TESTS}" = 1 ]; then npm test; fi').source.line).toBe(6);
+  });
+
+  it('GitHub Actions: a macOS/Windows-only matrix keeps its portable steps for Linux (weaker); platform-specific steps stay apart', () => {
+    const fs = fixtureRepo({
+      '.github/workflows/ci.yml': dedent(`
+        on: [push, pull_request]
+        jobs:
+          test:
+            runs-on: \${{ matrix.os }}
+            strategy:
+              matrix:
+                os: [macos-latest, windows-latest]
+            steps:
+              - run: brew install pkg-config
+              - run: choco install ninja
+              - run: npm ci
+              - run: npm test
+                shell: bash
+              - run: Get-ChildItem dist
+              - run: .\\scripts\\build.exe
+              - name: Mac only
+                if: matrix.os == 'macos-latest'
+                run: npm run test:mac
+          linux:
+            runs-on: ubuntu-latest
+            steps:
+              - run: npm run build
+      `),
+    });
+    const { candidates } = extractCi(fs);
+    expect(find(candidates, 'npm ci').platform).toBe('any');
+    expect(find(candidates, 'npm test').platform).toBe('any');
+    expect(find(candidates, 'npm run build').confidence).toBe(0.9);
+    expect(find(candidates, 'npm ci').confidence).toBe(0.75);
+    expect(find(candidates, 'npm test').confidence).toBe(0.75);
+    expect(find(candidates, 'brew install pkg-config').platform).toBe('macos');
+    expect(find(candidates, 'choco install ninja').platform).toBe('windows');
+    expect(find(candidates, 'Get-ChildItem dist').platform).toBe('windows');
+    expect(find(candidates, '.\\scripts\\build.exe').platform).toBe('windows');
+    expect(cmds(candidates)).not.toContain('npm run test:mac');
+  });
+
+  it('GitHub Actions: if: conditions false for a Linux push/pull_request run are skipped; undecided ones kept, weaker', () => {
+    const fs = fixtureRepo({
+      '.github/workflows/ci.yml': dedent(`
+        on: [push, pull_request]
+        jobs:
+          test:
+            runs-on: ubuntu-latest
+            steps:
+              - if: runner.os == 'Windows'
+                run: make windows
+              - if: startsWith(github.ref, 'refs/tags/')
+                run: make tagged
+              - if: github.event_name == 'release'
+                run: make released
+              - if: \${{ github.ref_type == 'tag' }}
+                run: make tag-type
+              - if: "!startsWith(github.ref, 'refs/tags/')"
+                run: make untagged
+              - if: github.event_name == 'push' || github.event_name == 'pull_request'
+                run: make always
+              - if: github.event_name == 'pull_request'
+                run: make pr-only
+              - if: github.repository == 'acme/tool'
+                run: make upstream-only
+              - run: make plain
+      `),
+    });
+    const { candidates } = extractCi(fs);
+    const all = cmds(candidates);
+    for (const gone of ['make windows', 'make tagged', 'make released', 'make tag-type']) expect(all).not.toContain(gone);
+    expect(find(candidates, 'make untagged').confidence).toBe(find(candidates, 'make plain').confidence);
+    expect(find(candidates, 'make always').confidence).toBe(find(candidates, 'make plain').confidence);
+    expect(find(candidates, 'make pr-only').confidence).toBeCloseTo(find(candidates, 'make plain').confidence - 0.1);
+    expect(find(candidates, 'make upstream-only').confidence).toBeCloseTo(find(candidates, 'make plain').confidence - 0.1);
+    expect(conditionHolds("github.event_name == 'push'", { matrix: {}, env: {} })).toBe(UNKNOWN);
+    expect(conditionHolds("github.event_name != 'schedule'", { matrix: {}, env: {} })).toBe(true);
+  });
+
+  it('GitHub Actions: runner.workspace and github.workspace become folders of the checkout, never a literal ${{ }}', () => {
+    const fs = fixtureRepo({
+      '.github/workflows/cmake.yml': dedent(`
+        on: push
+        jobs:
+          build:
+            runs-on: ubuntu-latest
+            steps:
+              - run: cmake -E make_directory \${{ runner.workspace }}/build
+              - working-directory: \${{runner.workspace}}/build
+                run: cmake \${{ github.workspace }} -DCMAKE_BUILD_TYPE=Release
+              - working-directory: \${{ github.workspace }}/tests
+                run: ctest --test-dir \${{ github.workspace }}/out
+              - working-directory: \${{ steps.dirs.outputs.build }}
+                run: make
+      `),
+    });
+    const { candidates } = extractCi(fs);
+    expect(find(candidates, 'cmake -E make_directory .runner-workspace/build').cwd).toBeUndefined();
+    const configure = find(candidates, 'cmake ../.. -DCMAKE_BUILD_TYPE=Release');
+    expect(configure.cwd).toBe('.runner-workspace/build');
+    expect(configure.confidence).toBeLessThan(0.9);
+    expect(find(candidates, 'ctest --test-dir ../out').cwd).toBe('tests');
+    const make = find(candidates, 'make');
+    expect(make.cwd).toBeUndefined();
+    expect(make.needsInput).toEqual(['${{ steps.dirs.outputs.build }}']);
+    for (const c of candidates) expect(`${c.command} ${c.cwd ?? ''}`).not.toMatch(/\$\{\{\s*(runner|github)\.workspace/);
+  });
+});

@@ -8,7 +8,9 @@ import type { Platform, Provenance } from '../../protocol/plan.js';
 import { isReleaseCommand } from '../documentation/command-facts.js';
 import { parseYamlTree, get, str, strList, strRecord, toPlain, entry, loadYamlFile, type YNode, YamlFileError } from './yaml-tree.js';
 import { chooseMatrixEntry, type MatrixEntry } from './matrix.js';
-import { conditionHolds, substitute, type ExprContext } from './expressions.js';
+import { conditionHolds, substitute, UNKNOWN, type ExprContext } from './expressions.js';
+import { parseShell } from '../command-validation/parser.js';
+import { commandWords, splitScript } from '../documentation/command-facts.js';
 import { candidate, cleanScript, CI_CONFIDENCE, decideStage, emptyFindings, isCleanupOnly, isInformational, isReleaseName, normaliseDir, platformOfLabel, usesRunnerPlumbing, type CiFindings } from './common.js';
 import { serviceOfImage, toolchainOfImage } from './images.js';
 import { versionFromFile } from './version-files.js';
@@ -83,16 +85,22 @@ function workflow(fs: RepoFs, file: string, wf: YNode, out: CiFindings): void {
     if (isReleaseName(jobId.replace(/[-_]/g, ' ')) || isReleaseName(jobName)) continue;
     if (get(job, 'uses')) continue; // reusable workflow call: its steps live elsewhere
 
-    const matrix = pickMatrix(get(get(job, 'strategy'), 'matrix'), file, jobId, out.warnings);
+    const picked = pickMatrix(get(get(job, 'strategy'), 'matrix'), file, jobId, out.warnings);
+    const runsOnText = strList(get(job, 'runs-on')).map((s) => s.value).join(' ');
+    // The platform the job runs on in CI. Off Linux, its portable steps are still the best evidence
+    // of how to build and test: they are reproduced on Linux, with the matrix's runner values read
+    // as a Linux runner so that `matrix.os == 'macos-latest'` conditions are false here.
+    const jobPlatform = platformOfLabel(substitute(runsOnText, { matrix: picked, env: {} }).text);
+    const matrix = jobPlatform === 'windows' || jobPlatform === 'macos' ? onLinuxRunner(picked) : picked;
     const ctx: ExprContext = { matrix, env: {} };
     const env = literalEnv({ ...wfEnv, ...strRecord(get(job, 'env')) }, ctx);
     ctx.env = env.values;
 
     const jobIf = str(get(job, 'if'));
-    if (jobIf !== undefined && (conditionHolds(jobIf, ctx) === false || releaseCondition(jobIf))) continue;
+    const jobHolds = jobIf === undefined ? true : conditionHolds(jobIf, ctx);
+    if (jobIf !== undefined && skipFor(jobIf, jobHolds)) continue;
+    const jobPenalty = jobHolds === UNKNOWN ? UNDECIDED_CONDITION_PENALTY : 0;
 
-    const runsOn = substitute(strList(get(job, 'runs-on')).map((s) => s.value).join(' '), ctx).text;
-    const jobPlatform = platformOfLabel(runsOn);
     const container = get(job, 'container');
     const containerImage = str(container) ?? str(get(container, 'image'));
     const prov = (line: number, step?: string): Provenance => ({ kind: 'ci', file, line, detail: `github-actions:${jobId}${step ? `/${step}` : ''}` });
@@ -120,17 +128,19 @@ function workflow(fs: RepoFs, file: string, wf: YNode, out: CiFindings): void {
       const stepName = str(get(step, 'name'));
       const label = stepName ?? str(get(step, 'id')) ?? str(get(step, 'uses'))?.split('@')[0] ?? `step ${index + 1}`;
       const stepIf = str(get(step, 'if'));
-      if (stepIf !== undefined && (conditionHolds(stepIf, { ...ctx }) === false || releaseCondition(stepIf))) return;
+      const holds = stepIf === undefined ? true : conditionHolds(stepIf, ctx);
+      if (stepIf !== undefined && skipFor(stepIf, holds)) return;
+      const penalty = jobPenalty + (holds === UNKNOWN ? UNDECIDED_CONDITION_PENALTY : 0);
       const uses = str(get(step, 'uses'));
       if (uses) {
         if (uses.startsWith('./')) {
-          compositeAction(fs, uses, get(step, 'with'), { file, jobId, jobName, label, stepName, ctx, env, jobPlatform, jobDefaults, wfDefaults, needsArtifacts }, out);
+          compositeAction(fs, uses, get(step, 'with'), { file, jobId, jobName, label, stepName, ctx, env, jobPlatform, jobDefaults, wfDefaults, needsArtifacts, penalty }, out);
           return;
         }
         setupAction(fs, uses, get(step, 'with'), ctx, prov(entry(step, 'uses')!.keyLine, label), out);
         return;
       }
-      runStep(step, { file, jobId, jobName, label, stepName, ctx, env, jobPlatform, jobDefaults, wfDefaults, needsArtifacts }, out);
+      runStep(step, { file, jobId, jobName, label, stepName, ctx, env, jobPlatform, jobDefaults, wfDefaults, needsArtifacts, penalty }, out);
     });
   }
 }
@@ -147,25 +157,93 @@ interface StepScope {
   jobDefaults: YNode | undefined;
   wfDefaults: YNode | undefined;
   needsArtifacts: boolean;
+  /** Confidence lost to `if:` conditions that could not be decided here. */
+  penalty: number;
+}
+
+/** A step or job whose `if:` cannot be decided here is weaker evidence. */
+const UNDECIDED_CONDITION_PENALTY = 0.1;
+/** A portable step of a Windows/macOS job, reproduced on Linux. */
+const OTHER_RUNNER_PENALTY = 0.15;
+/** `runner.workspace` (outside the checkout) replaced by a folder inside it. */
+const RUNNER_WORKSPACE_PENALTY = 0.1;
+
+/** Whether a step or job is left out: its condition is false, or undecided and about releases. */
+function skipFor(cond: string, holds: boolean | typeof UNKNOWN): boolean {
+  return holds === false || (holds === UNKNOWN && releaseCondition(cond));
+}
+
+/** The matrix entry with runner labels of other platforms read as a Linux runner (one level deep). */
+function onLinuxRunner(entry: MatrixEntry): MatrixEntry {
+  const swap = (v: unknown): unknown => {
+    if (typeof v === 'string') {
+      const p = platformOfLabel(v);
+      return p === 'windows' || p === 'macos' ? 'ubuntu-latest' : v;
+    }
+    return v;
+  };
+  const out: MatrixEntry = {};
+  for (const [k, v] of Object.entries(entry)) {
+    out[k] = v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([kk, vv]) => [kk, swap(vv)]))
+      : swap(v);
+  }
+  return out;
+}
+
+const WINDOWS_TEXT = /\.(exe|bat|cmd|ps1|psm1|msi)\b|\$env:|%[A-Za-z_]\w*%|(^|\s)[A-Za-z]:\\|(^|\s)\.\\|\b(Get|Set|New|Remove|Write|Invoke|Test|Copy|Move|Add|Import|Expand|Start)-[A-Z][A-Za-z]+/;
+const WINDOWS_TOOLS = /^(choco|winget|scoop|msbuild|vcvarsall|vcvars64|setx|reg|cmd|powershell|pwsh|devenv|signtool|iscc|makensis|nuget|vswhere|wmic|taskkill|robocopy|xcopy)$/i;
+const MACOS_TOOLS = /^(brew|port|xcodebuild|xcrun|xcode-select|hdiutil|codesign|notarytool|security|sw_vers|launchctl|osascript|defaults|pkgutil|installer|ditto|lipo|otool|install_name_tool|spctl|softwareupdate|sysctl|diskutil)$/;
+
+/** The platform a script clearly belongs to: Windows or macOS tools, paths and PowerShell syntax. */
+function platformOfScript(script: string): Platform | undefined {
+  if (WINDOWS_TEXT.test(script)) return 'windows';
+  for (const part of splitScript(script)) {
+    const words = commandWords(part);
+    const tool = (words[0] === 'sudo' ? words[1] : words[0]) ?? '';
+    if (WINDOWS_TOOLS.test(tool)) return 'windows';
+    if (MACOS_TOOLS.test(tool)) return 'macos';
+  }
+  return undefined;
+}
+
+/**
+ * Where a `run:` step of a job on `jobPlatform` belongs: 'windows'/'macos' for steps tied to that
+ * platform (pwsh/cmd shells, brew, choco, .exe…), undefined for steps a Linux shell runs as they
+ * are (`shell: bash`, or a default shell running a POSIX-portable script such as `npm test`).
+ */
+function stepPlatform(script: string, shell: string | undefined, jobPlatform: Platform | undefined): Platform | undefined {
+  if (shell && /^(pwsh|powershell|cmd)/i.test(shell)) return 'windows';
+  if (jobPlatform !== 'windows' && jobPlatform !== 'macos') return undefined;
+  const own = platformOfScript(script);
+  if (own) return own;
+  // Windows runs a default-shell script in PowerShell: only what a POSIX shell also parses is portable.
+  if (!shell && jobPlatform === 'windows' && !parseShell(script).ok) return 'windows';
+  return undefined;
 }
 
 /** One `run:` step as a candidate (or nothing, when it releases, only prints or only cleans up). */
 function runStep(step: YNode, scope: StepScope, out: CiFindings): void {
-  const { file, jobId, jobName, label, stepName, ctx, env, jobPlatform, jobDefaults, wfDefaults, needsArtifacts } = scope;
+  const { file, jobId, jobName, label, stepName, ctx, env, jobPlatform, jobDefaults, wfDefaults, needsArtifacts, penalty } = scope;
   const runEntry = entry(step, 'run');
   const run = str(runEntry?.value);
   if (!runEntry || run === undefined) return;
   if (isReleaseName(stepName)) return;
   const shell = str(get(step, 'shell')) ?? str(get(jobDefaults, 'shell')) ?? str(get(wfDefaults, 'shell'));
   if (shell && /^python/.test(shell)) return; // a Python program, not a shell command
-  const sub = substitute(cleanScript(run), ctx);
+  const wd = str(get(step, 'working-directory')) ?? str(get(jobDefaults, 'working-directory')) ?? str(get(wfDefaults, 'working-directory'));
+  const wdSub = wd === undefined ? undefined : substitute(wd, ctx);
+  // A folder computed at run time stays unknown (asked for below), never a literal `${{ }}` path.
+  const cwd = wdSub?.unresolved.length ? undefined : normaliseDir(wdSub?.text);
+  // `${{ github.workspace }}` in the script is the checkout seen from the step's folder.
+  const sub = substitute(cleanScript(run), { ...ctx, fromCwd: cwd ? cwd.split('/').map(() => '..').join('/') : '.' });
   if (!sub.text || isReleaseCommand(sub.text) || isInformational(sub.text) || isCleanupOnly(sub.text)) return;
   const stepEnv = literalEnv(strRecord(get(step, 'env')), ctx);
-  const wd = str(get(step, 'working-directory')) ?? str(get(jobDefaults, 'working-directory')) ?? str(get(wfDefaults, 'working-directory'));
-  const cwd = normaliseDir(wd === undefined ? undefined : substitute(wd, ctx).text);
-  const platform: Platform | undefined = shell && /^(pwsh|powershell|cmd)/i.test(shell) ? 'windows' : jobPlatform === 'linux' ? undefined : jobPlatform;
-  let confidence = CI_CONFIDENCE.githubActions;
-  if (sub.unresolved.length) confidence -= 0.2;
+  const platform = stepPlatform(sub.text, shell, jobPlatform);
+  let confidence = CI_CONFIDENCE.githubActions - penalty;
+  if (!platform && jobPlatform && jobPlatform !== 'linux') confidence -= OTHER_RUNNER_PENALTY;
+  if (sub.runnerWorkspace || wdSub?.runnerWorkspace) confidence -= RUNNER_WORKSPACE_PENALTY;
+  if (sub.unresolved.length || wdSub?.unresolved.length) confidence -= 0.2;
   if (usesRunnerPlumbing(sub.text)) confidence -= 0.3;
   if (needsArtifacts) confidence -= 0.2; // works on another job's output
   out.candidates.push(candidate({
@@ -179,7 +257,7 @@ function runStep(step: YNode, scope: StepScope, out: CiFindings): void {
     env: { ...env.values, ...stepEnv.values },
     platform,
     // Workflow/job-level secrets matter to a step only when its script uses the variable.
-    needsInput: [...secretsUsedBy(env, sub.text), ...stepEnv.secrets.map((x) => x.secret), ...sub.secrets, ...sub.unresolved],
+    needsInput: [...secretsUsedBy(env, sub.text), ...stepEnv.secrets.map((x) => x.secret), ...sub.secrets, ...sub.unresolved, ...(wdSub?.unresolved ?? [])],
     context: jobName,
   }));
 }
@@ -205,13 +283,15 @@ function compositeAction(fs: RepoFs, uses: string, withNode: YNode | undefined, 
   if (steps?.kind !== 'seq') return;
   steps.items.forEach((st, i) => {
     const cond = str(get(st, 'if'));
-    if (cond !== undefined && conditionHolds(cond, ctx) === false) return;
+    const holds = cond === undefined ? true : conditionHolds(cond, ctx);
+    if (cond !== undefined && skipFor(cond, holds)) return;
+    const penalty = scope.penalty + (holds === UNKNOWN ? UNDECIDED_CONDITION_PENALTY : 0);
     const name = str(get(st, 'name'));
     const label = `${scope.label}>${name ?? `step ${i + 1}`}`;
     const inner = str(get(st, 'uses'));
-    if (inner?.startsWith('./')) compositeAction(fs, inner, get(st, 'with'), { ...scope, ctx, label }, out, depth + 1);
+    if (inner?.startsWith('./')) compositeAction(fs, inner, get(st, 'with'), { ...scope, ctx, label, penalty }, out, depth + 1);
     else if (inner) setupAction(fs, inner, get(st, 'with'), ctx, { kind: 'ci', file, line: entry(st, 'uses')!.keyLine, detail: `github-actions:${scope.jobId}/${label}` }, out);
-    else runStep(st, { ...scope, file, ctx, stepName: name ?? scope.stepName, label }, out);
+    else runStep(st, { ...scope, file, ctx, stepName: name ?? scope.stepName, label, penalty }, out);
   });
 }
 
