@@ -114,3 +114,46 @@ export async function getRun(store: Store, idOrPrefix: string): Promise<RunDetai
     documents,
   };
 }
+
+/** Statuses that `runs prune --keep-failed` keeps: the runs someone may still want to look into. */
+export const UNSUCCESSFUL_STATUSES = ['failed', 'error', 'blocked'] as const;
+
+/**
+ * Finished runs that started before `startedBefore` (ISO time), oldest first. Unfinished runs are
+ * never candidates: one may still be going, and its folder is in use.
+ */
+export async function prunableRuns(store: Store, o: { startedBefore: string; keepFailed?: boolean; limit?: number }): Promise<string[]> {
+  let q = store.db.selectFrom('runs').select('run_id')
+    .where('started_at', '<', o.startedBefore).where('finished_at', 'is not', null)
+    .orderBy('started_at');
+  if (o.limit !== undefined) q = q.limit(Math.max(1, Math.floor(o.limit)));
+  if (o.keepFailed) q = q.where('status', 'not in', [...UNSUCCESSFUL_STATUSES]);
+  return (await q.execute()).map((r) => r.run_id);
+}
+
+export interface DeletedRecords {
+  runs: number;
+  commands: number;
+  documents: number;
+  fixOutcomes: number;
+}
+
+/** Rows per DELETE … IN (…): well under SQLite's and PostgreSQL's bound-parameter limits. */
+const DELETE_CHUNK = 500;
+
+/** Deletes the runs and every row recorded for them (commands, documents, fix outcomes), in one transaction. */
+export async function deleteRunRecords(store: Store, runIds: string[]): Promise<DeletedRecords> {
+  const counts: DeletedRecords = { runs: 0, commands: 0, documents: 0, fixOutcomes: 0 };
+  if (runIds.length === 0) return counts;
+  await store.db.transaction().execute(async (trx) => {
+    const fix = trx.withTables<{ fix_outcomes: { run_id: string } }>();
+    for (let i = 0; i < runIds.length; i += DELETE_CHUNK) {
+      const ids = runIds.slice(i, i + DELETE_CHUNK);
+      counts.commands += Number((await trx.deleteFrom('commands').where('run_id', 'in', ids).executeTakeFirst()).numDeletedRows);
+      counts.documents += Number((await trx.deleteFrom('documents').where('run_id', 'in', ids).executeTakeFirst()).numDeletedRows);
+      counts.fixOutcomes += Number((await fix.deleteFrom('fix_outcomes').where('run_id', 'in', ids).executeTakeFirst()).numDeletedRows);
+      counts.runs += Number((await trx.deleteFrom('runs').where('run_id', 'in', ids).executeTakeFirst()).numDeletedRows);
+    }
+  });
+  return counts;
+}

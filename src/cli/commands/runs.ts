@@ -1,8 +1,9 @@
 import { InvalidArgumentError, Option } from 'commander';
 import type { CommandModule } from '../context.js';
 import { wantsJson } from '../context.js';
-import { getRun, listRuns } from '../../store/runs.js';
-import { printJson, printText } from '../output.js';
+import { deleteRunRecords, getRun, listRuns, prunableRuns, UNSUCCESSFUL_STATUSES } from '../../store/runs.js';
+import { removeRunFolders } from '../../store/run-folders.js';
+import { log, printJson, printText } from '../output.js';
 import { formatDuration, renderReport } from '../../install/report.js';
 import { InstallResult } from '../../protocol/run.js';
 
@@ -11,6 +12,26 @@ function positiveInt(v: string): number {
   if (!Number.isInteger(n) || n < 1 || n > 1000) throw new InvalidArgumentError('must be a whole number from 1 to 1000');
   return n;
 }
+
+/** Longest age `runs prune` takes: a century, so that "now minus the age" is always a valid date. */
+const MAX_PRUNE_DAYS = 36_500;
+
+function pruneDays(v: string): number {
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n) || n <= 0 || n > MAX_PRUNE_DAYS) throw new InvalidArgumentError(`must be a number of days greater than 0 and at most ${MAX_PRUNE_DAYS}, got "${v}"`);
+  return n;
+}
+
+function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n / 1024;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) { v /= 1024; i++; }
+  return `${v.toFixed(1)} ${units[i]}`;
+}
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 export const runsCommand: CommandModule = (program, ctx) => {
   const runs = program.command('runs').description('past runs and their records');
@@ -50,5 +71,29 @@ export const runsCommand: CommandModule = (program, ctx) => {
         for (const d of run.documents) lines.push(`  ${d.kind.padEnd(10)} ${d.path} (${d.bytes} bytes)`);
       }
       printText(lines.join('\n'));
+    });
+
+  runs.command('prune')
+    .description(`delete finished runs that started more than N days ago: their records (commands, documents, fix outcomes) and their folders under NOVA_HOME/runs; unfinished runs are kept`)
+    .requiredOption('--older-than <days>', 'age in days of the runs to delete (fractions allowed)', pruneDays)
+    .option('--keep-failed', `keep runs that did not succeed (${UNSUCCESSFUL_STATUSES.join(', ')})`)
+    .option('--json', 'JSON output')
+    .action(async (opts: { olderThan: number; keepFailed?: boolean }, cmd) => {
+      const store = await ctx.store();
+      const startedBefore = new Date(Date.now() - opts.olderThan * 86_400_000).toISOString();
+      const candidates = await prunableRuns(store, { startedBefore, keepFailed: !!opts.keepFailed });
+      // Folders first: a run whose folder cannot be removed keeps its records, so a later prune retries it.
+      const folders = removeRunFolders(ctx.config.home, candidates);
+      const notRemoved = new Set(folders.failed.map((f) => f.runId));
+      const runIds = candidates.filter((id) => !notRemoved.has(id));
+      const deleted = await deleteRunRecords(store, runIds);
+      if (folders.failed.length) process.exitCode = 1;
+      if (wantsJson(cmd)) {
+        return printJson({ startedBefore, keepFailed: !!opts.keepFailed, deleted, runIds, folders: { removed: folders.removed, bytesFreed: folders.bytesFreed }, kept: folders.failed });
+      }
+      for (const f of folders.failed) log(`run ${f.runId} kept: its folder could not be removed (${f.reason})`);
+      printText(`removed ${plural(deleted.runs, 'run')} that started before ${startedBefore}${opts.keepFailed ? ' (unsuccessful runs kept)' : ''}: `
+        + `${plural(deleted.commands, 'command record')}, ${plural(deleted.documents, 'document record')}, ${plural(deleted.fixOutcomes, 'fix outcome')}; `
+        + `${plural(folders.removed, 'folder')}, ${formatBytes(folders.bytesFreed)} freed`);
     });
 };
