@@ -917,6 +917,8 @@ describe('shapes found trying real repositories', () => {
                 run: ctest --test-dir \${{ github.workspace }}/out
               - working-directory: \${{ steps.dirs.outputs.build }}
                 run: make
+              - working-directory: \${{runner.workspace}}/build
+                run: cmake --build . && cp -r "\${GITHUB_WORKSPACE}/data" $RUNNER_WORKSPACE/out && echo '$GITHUB_WORKSPACE'
       `),
     });
     const { candidates } = extractCi(fs);
@@ -928,6 +930,8 @@ describe('shapes found trying real repositories', () => {
     const make = find(candidates, 'make');
     expect(make.cwd).toBeUndefined();
     expect(make.needsInput).toEqual(['${{ steps.dirs.outputs.build }}']);
+    // The runner's own variables too: a plan's steps do not get them.
+    find(candidates, 'cmake --build . && cp -r "../../data" ../../.runner-workspace/out && echo \'$GITHUB_WORKSPACE\'');
     for (const c of candidates) expect(`${c.command} ${c.cwd ?? ''}`).not.toMatch(/\$\{\{\s*(runner|github)\.workspace/);
   });
 });

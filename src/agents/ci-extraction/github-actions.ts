@@ -8,7 +8,7 @@ import type { Platform, Provenance } from '../../protocol/plan.js';
 import { isReleaseCommand } from '../documentation/command-facts.js';
 import { parseYamlTree, get, str, strList, strRecord, toPlain, entry, loadYamlFile, type YNode, YamlFileError } from './yaml-tree.js';
 import { chooseMatrixEntry, type MatrixEntry } from './matrix.js';
-import { conditionHolds, substitute, UNKNOWN, type ExprContext } from './expressions.js';
+import { conditionHolds, RUNNER_WORKSPACE_DIR, substitute, UNKNOWN, type ExprContext } from './expressions.js';
 import { parseShell } from '../command-validation/parser.js';
 import { commandWords, splitScript } from '../documentation/command-facts.js';
 import { candidate, cleanScript, CI_CONFIDENCE, decideStage, emptyFindings, isCleanupOnly, isInformational, isReleaseName, normaliseDir, platformOfLabel, usesRunnerPlumbing, type CiFindings } from './common.js';
@@ -236,7 +236,11 @@ function runStep(step: YNode, scope: StepScope, out: CiFindings): void {
   // A folder computed at run time stays unknown (asked for below), never a literal `${{ }}` path.
   const cwd = wdSub?.unresolved.length ? undefined : normaliseDir(wdSub?.text);
   // `${{ github.workspace }}` in the script is the checkout seen from the step's folder.
-  const sub = substitute(cleanScript(run), { ...ctx, fromCwd: cwd ? cwd.split('/').map(() => '..').join('/') : '.' });
+  const fromCwd = cwd ? cwd.split('/').map(() => '..').join('/') : '.';
+  const sub = substitute(cleanScript(run), { ...ctx, fromCwd });
+  const vars = workspaceVars(sub.text, fromCwd);
+  sub.text = vars.text;
+  sub.runnerWorkspace ||= vars.runnerWorkspace;
   if (!sub.text || isReleaseCommand(sub.text) || isInformational(sub.text) || isCleanupOnly(sub.text)) return;
   const stepEnv = literalEnv(strRecord(get(step, 'env')), ctx);
   const platform = stepPlatform(sub.text, shell, jobPlatform);
@@ -260,6 +264,23 @@ function runStep(step: YNode, scope: StepScope, out: CiFindings): void {
     needsInput: [...secretsUsedBy(env, sub.text), ...stepEnv.secrets.map((x) => x.secret), ...sub.secrets, ...sub.unresolved, ...(wdSub?.unresolved ?? [])],
     context: jobName,
   }));
+}
+
+/**
+ * `$GITHUB_WORKSPACE` and `$RUNNER_WORKSPACE` outside single quotes, as the same folders as their
+ * `${{ }}` forms: the runner sets them, a plan's steps do not.
+ */
+function workspaceVars(script: string, fromCwd: string): { text: string; runnerWorkspace: boolean } {
+  let runnerWorkspace = false;
+  const runnerDir = fromCwd === '.' ? RUNNER_WORKSPACE_DIR : `${fromCwd}/${RUNNER_WORKSPACE_DIR}`;
+  // Split into single-quoted runs (odd indexes) and the rest; only the rest is expanded by the shell.
+  const expand = (chunk: string) => chunk.replace(/\$(?:\{(GITHUB_WORKSPACE|RUNNER_WORKSPACE)\}|(GITHUB_WORKSPACE|RUNNER_WORKSPACE)(?!\w))/g, (_m, braced?: string, bare?: string) => {
+    if ((braced ?? bare) === 'GITHUB_WORKSPACE') return fromCwd;
+    runnerWorkspace = true;
+    return runnerDir;
+  });
+  const text = script.split(/('[^']*')/).map((chunk, i) => (i % 2 ? chunk : expand(chunk))).join('');
+  return { text, runnerWorkspace };
 }
 
 /**
