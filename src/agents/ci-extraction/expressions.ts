@@ -12,8 +12,8 @@ export const UNKNOWN = Symbol('unknown');
 export const NOT_TAG_REF = Symbol('not-a-tag-ref');
 export type ExprValue = string | number | boolean | null | Record<string, unknown> | unknown[] | typeof UNKNOWN | typeof NOT_TAG_REF;
 
-/** The events we reproduce: a conditional step runs when its condition holds for either. */
-export const REPRODUCED_EVENTS = ['push', 'pull_request'] as const;
+/** The events we reproduce by default: a conditional step runs when its condition holds for each. */
+export const REPRODUCED_EVENTS: readonly string[] = ['push', 'pull_request'];
 
 /**
  * The folder inside the checkout that stands for `runner.workspace` (on GitHub the checkout's
@@ -29,6 +29,8 @@ export interface ExprContext {
   inputs?: Record<string, string>;
   /** The triggering event, when evaluating for one; unknown otherwise. */
   event?: string;
+  /** The events a condition is decided for (default REPRODUCED_EVENTS; empty: the event is unknown). */
+  events?: readonly string[];
   /** Relative path from the step's working directory back to the checkout root ('.' at the root). */
   fromCwd?: string;
 }
@@ -223,11 +225,13 @@ export function evaluate(expr: string, ctx: ExprContext): ExprValue {
 
 /**
  * Whether an `if:` condition is true, false or unknown on our Linux runner with the chosen matrix
- * entry, for a push or pull_request run: decided only when both events agree.
+ * entry, for the events we reproduce (push and pull_request unless the context names others):
+ * decided only when all of them agree.
  */
 export function conditionHolds(cond: string, ctx: ExprContext): boolean | typeof UNKNOWN {
   const inner = /^\s*\$\{\{([\s\S]*)\}\}\s*$/.exec(cond)?.[1] ?? cond;
-  const results = REPRODUCED_EVENTS.map((event) => truthy(evaluate(inner, { ...ctx, event })));
+  const events = ctx.events ?? REPRODUCED_EVENTS;
+  const results: (boolean | typeof UNKNOWN)[] = events.length ? events.map((event) => truthy(evaluate(inner, { ...ctx, event }))) : [truthy(evaluate(inner, { ...ctx, event: undefined }))];
   return results.every((r) => r === results[0]) ? results[0] : UNKNOWN;
 }
 

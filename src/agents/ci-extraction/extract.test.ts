@@ -842,6 +842,8 @@ describe('shapes found trying real repositories', () => {
                 shell: bash
               - run: Get-ChildItem dist
               - run: .\\scripts\\build.exe
+              - run: pacman -S --noconfirm make
+                shell: msys2 {0}
               - name: Mac only
                 if: matrix.os == 'macos-latest'
                 run: npm run test:mac
@@ -861,6 +863,7 @@ describe('shapes found trying real repositories', () => {
     expect(find(candidates, 'choco install ninja').platform).toBe('windows');
     expect(find(candidates, 'Get-ChildItem dist').platform).toBe('windows');
     expect(find(candidates, '.\\scripts\\build.exe').platform).toBe('windows');
+    expect(find(candidates, 'pacman -S --noconfirm make').platform).toBe('windows');
     expect(cmds(candidates)).not.toContain('npm run test:mac');
   });
 
@@ -899,7 +902,39 @@ describe('shapes found trying real repositories', () => {
     expect(find(candidates, 'make pr-only').confidence).toBeCloseTo(find(candidates, 'make plain').confidence - 0.1);
     expect(find(candidates, 'make upstream-only').confidence).toBeCloseTo(find(candidates, 'make plain').confidence - 0.1);
     expect(conditionHolds("github.event_name == 'push'", { matrix: {}, env: {} })).toBe(UNKNOWN);
+    expect(conditionHolds("github.event_name == 'push'", { matrix: {}, env: {}, events: ['push'] })).toBe(true);
     expect(conditionHolds("github.event_name != 'schedule'", { matrix: {}, env: {} })).toBe(true);
+  });
+
+  it('GitHub Actions: conditions on the event are decided for the workflow\'s own triggers', () => {
+    const fs = fixtureRepo({
+      '.github/workflows/nightly.yml': dedent(`
+        on:
+          schedule:
+            - cron: '0 3 * * *'
+        jobs:
+          slow:
+            if: github.event_name == 'schedule'
+            runs-on: ubuntu-latest
+            steps:
+              - run: make slow-tests
+      `),
+      '.github/workflows/push.yml': dedent(`
+        on: push
+        jobs:
+          test:
+            runs-on: ubuntu-latest
+            steps:
+              - if: github.event_name == 'pull_request'
+                run: make pr-only
+              - if: github.event_name == 'push'
+                run: make push-only
+      `),
+    });
+    const { candidates } = extractCi(fs);
+    expect(find(candidates, 'make slow-tests').confidence).toBe(0.9);
+    expect(find(candidates, 'make push-only').confidence).toBe(0.9);
+    expect(cmds(candidates)).not.toContain('make pr-only');
   });
 
   it('GitHub Actions: runner.workspace and github.workspace become folders of the checkout, never a literal ${{ }}', () => {

@@ -72,11 +72,24 @@ function notAboutCode(on: YNode | undefined): boolean {
   return codeTriggers.every((t) => t === 'workflow_dispatch') && triggers.some((t) => t === 'release' || (t === 'push' && tagOnlyPush));
 }
 
+/**
+ * The events whose runs we reproduce: push/pull_request when the workflow has them, else its other
+ * code triggers (a nightly-only workflow runs on `schedule`); a reusable workflow's is unknown.
+ */
+function reproducedEvents(on: YNode | undefined): readonly string[] | undefined {
+  if (!on) return undefined;
+  const triggers = on.kind === 'map' ? on.entries.map((e) => e.key) : strList(on).map((s) => s.value);
+  const main = triggers.filter((t) => ['push', 'pull_request', 'pull_request_target', 'merge_group'].includes(t));
+  if (main.length) return main;
+  return triggers.includes('workflow_call') ? [] : triggers.filter((t) => CODE_TRIGGERS.has(t));
+}
+
 function workflow(fs: RepoFs, file: string, wf: YNode, out: CiFindings): void {
   if (notAboutCode(get(wf, 'on') ?? get(wf, 'true'))) return;
   const jobs = get(wf, 'jobs');
   if (jobs?.kind !== 'map') return;
   const wfEnv = strRecord(get(wf, 'env'));
+  const events = reproducedEvents(get(wf, 'on') ?? get(wf, 'true'));
   const wfDefaults = get(get(wf, 'defaults'), 'run');
 
   for (const { key: jobId, value: job } of jobs.entries) {
@@ -92,7 +105,7 @@ function workflow(fs: RepoFs, file: string, wf: YNode, out: CiFindings): void {
     // as a Linux runner so that `matrix.os == 'macos-latest'` conditions are false here.
     const jobPlatform = platformOfLabel(substitute(runsOnText, { matrix: picked, env: {} }).text);
     const matrix = jobPlatform === 'windows' || jobPlatform === 'macos' ? onLinuxRunner(picked) : picked;
-    const ctx: ExprContext = { matrix, env: {} };
+    const ctx: ExprContext = { matrix, env: {}, events };
     const env = literalEnv({ ...wfEnv, ...strRecord(get(job, 'env')) }, ctx);
     ctx.env = env.values;
 
@@ -192,7 +205,7 @@ function onLinuxRunner(entry: MatrixEntry): MatrixEntry {
 }
 
 const WINDOWS_TEXT = /\.(exe|bat|cmd|ps1|psm1|msi)\b|\$env:|%[A-Za-z_]\w*%|(^|\s)[A-Za-z]:\\|(^|\s)\.\\|\b(Get|Set|New|Remove|Write|Invoke|Test|Copy|Move|Add|Import|Expand|Start)-[A-Z][A-Za-z]+/;
-const WINDOWS_TOOLS = /^(choco|winget|scoop|msbuild|vcvarsall|vcvars64|setx|reg|cmd|powershell|pwsh|devenv|signtool|iscc|makensis|nuget|vswhere|wmic|taskkill|robocopy|xcopy)$/i;
+const WINDOWS_TOOLS = /^(choco|winget|scoop|msbuild|vcvarsall|vcvars64|setx|reg|cmd|powershell|pwsh|devenv|signtool|iscc|makensis|nuget|vswhere|wmic|taskkill|robocopy|xcopy|del|copy|ren|cls|mklink|attrib|icacls|call)$/i;
 const MACOS_TOOLS = /^(brew|port|xcodebuild|xcrun|xcode-select|hdiutil|codesign|notarytool|security|sw_vers|launchctl|osascript|defaults|pkgutil|installer|ditto|lipo|otool|install_name_tool|spctl|softwareupdate|sysctl|diskutil)$/;
 
 /** The platform a script clearly belongs to: Windows or macOS tools, paths and PowerShell syntax. */
@@ -213,7 +226,7 @@ function platformOfScript(script: string): Platform | undefined {
  * are (`shell: bash`, or a default shell running a POSIX-portable script such as `npm test`).
  */
 function stepPlatform(script: string, shell: string | undefined, jobPlatform: Platform | undefined): Platform | undefined {
-  if (shell && /^(pwsh|powershell|cmd)/i.test(shell)) return 'windows';
+  if (shell && /^(pwsh|powershell|cmd|msys2|wsl|cygwin)/i.test(shell)) return 'windows';
   if (jobPlatform !== 'windows' && jobPlatform !== 'macos') return undefined;
   const own = platformOfScript(script);
   if (own) return own;
