@@ -39,7 +39,7 @@ describe('resolveTarget', () => {
     expect((await failure(resolveTarget('  ', config))).code).toBe('BAD_INPUT');
   });
   // Reason for the skip: root reads every folder whatever its mode, so the case cannot occur as root.
-  it.skipIf(process.getuid?.() === 0)('an unreadable folder is a clear error', async () => {
+  it.skipIf(process.getuid?.() === 0)('an unreadable folder is a clear error (skipped as root: root can read any folder)', async () => {
     const locked = join(home.path, 'locked');
     mkdirSync(locked, { mode: 0o000 });
     try {
