@@ -3,9 +3,9 @@
  * folder must be inside an allowed folder and becomes the sandbox's only writable place; the
  * command is validated first (a blocked command never runs); network is off unless asked for.
  */
-import { mkdirSync, realpathSync } from 'node:fs';
-import { isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { allowedRoots, inside } from '../utility/append-line.js';
 import { tmpdir } from 'node:os';
 import type { SandboxKind } from '../../config.js';
 import { NovaError } from '../../errors.js';
@@ -36,11 +36,6 @@ export interface ShellResult {
 
 const MAX_TIMEOUT_MS = 3_600_000;
 
-function inside(dir: string, p: string): boolean {
-  const rel = relative(dir, p);
-  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel) && rel.split(sep)[0] !== '..');
-}
-
 export async function runShell(req: ShellRequest): Promise<ShellResult> {
   if (typeof req.command !== 'string' || !req.command.trim()) throw new NovaError('BAD_INPUT', 'a shell step needs input.command (a non-empty string)', { hint: 'Example: { "command": "ls -la", "cwd": "/home/me/.novasystem/files" }' });
   if (typeof req.cwd !== 'string' || !req.cwd) throw new NovaError('BAD_INPUT', 'a shell step needs input.cwd, the folder to run in', { hint: 'Use a folder inside $NOVA_HOME/files (or one allowed with --allow-dir).' });
@@ -58,7 +53,7 @@ export async function runShell(req: ShellRequest): Promise<ShellResult> {
   } catch {
     throw new NovaError('NOT_FOUND', `the folder ${req.cwd} does not exist`, { hint: 'Create it first (inside an allowed folder).' });
   }
-  const roots = req.allowedDirs.map((d) => { try { return realpathSync(d); } catch { return resolve(d); } });
+  const roots = allowedRoots(req.allowedDirs);
   if (!roots.some((r) => inside(r, cwd))) {
     throw new NovaError('PERMISSION_DENIED', `refusing to run a command in ${cwd}: it is outside the allowed folders (${roots.join(', ') || 'none'})`, { hint: 'Run inside $NOVA_HOME/files, or allow the folder with: nova workflow run --allow-dir <folder>.' });
   }

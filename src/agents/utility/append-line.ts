@@ -12,9 +12,14 @@ const MAX_LINE = 64 * 1024;
 /** `unique` scans the file; refuse to scan (and so to append) beyond this size. */
 const MAX_SCAN_BYTES = 16 * 1024 * 1024;
 
-function inside(dir: string, p: string): boolean {
+export function inside(dir: string, p: string): boolean {
   const rel = relative(dir, p);
   return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel) && rel.split(sep)[0] !== '..');
+}
+
+/** The allowed folders with symlinks resolved (as given when a folder does not exist yet). */
+export function allowedRoots(allowedDirs: string[]): string[] {
+  return allowedDirs.map((d) => { try { return realpathSync(d); } catch { return resolve(d); } });
 }
 
 /** The real path the file would have, if it is inside an allowed folder; else a PERMISSION_DENIED error. */
@@ -28,7 +33,7 @@ export function resolveAllowedFile(file: string, allowedDirs: string[]): string 
     throw new NovaError('NOT_FOUND', `the folder of ${abs} does not exist`, { hint: 'Create the folder first; util.append-line creates files, not folders.' });
   }
   const real = resolve(parent, basename(abs));
-  const roots = allowedDirs.map((d) => { try { return realpathSync(d); } catch { return resolve(d); } });
+  const roots = allowedRoots(allowedDirs);
   if (!roots.some((r) => inside(r, real))) {
     throw new NovaError('PERMISSION_DENIED', `util.append-line refuses to write ${abs}: it is outside the allowed folders (${roots.join(', ') || 'none configured'})`, {
       hint: 'Write inside $NOVA_HOME/files, or allow the folder with: nova workflow run --allow-dir <folder>.',
