@@ -23,11 +23,17 @@ export interface AgentCaller {
 
 export const WORKFLOW_ENGINE_ID = 'workflow-engine';
 
+/**
+ * A task without `timeoutMs` has no time limit of its own (as on the BullMQ executor); the
+ * runtime's 60 s default for ad-hoc calls must not cut it short, so it gets the schema's maximum.
+ */
+export const UNBOUNDED_STEP_TIMEOUT_MS = 86_400_000;
+
 export function runtimeInvoker(runtime: AgentCaller, opts: { tenant?: string } = {}): StepInvoker {
   return (call: StepCall) => runtime.call(
     { agentId: call.agentId, capability: call.capability },
     call.input,
-    { from: WORKFLOW_ENGINE_ID, timeoutMs: call.timeoutMs, runId: call.runId, signal: call.signal, tenant: opts.tenant },
+    { from: WORKFLOW_ENGINE_ID, timeoutMs: call.timeoutMs ?? UNBOUNDED_STEP_TIMEOUT_MS, runId: call.runId, signal: call.signal, tenant: opts.tenant },
   );
 }
 
