@@ -89,6 +89,30 @@ describe('AgentRuntime', () => {
     }
   });
 
+  it('a handler that starts only after its caller gave up still sees the abort (queued behind a busy agent)', async () => {
+    const registry = new AgentRegistry({ principals: {} });
+    const runtime = new AgentRuntime({ bus: new InProcessBus({ concurrency: 1 }), registry });
+    const agent = new ReaderAgent('reader-1');
+    await runtime.register(agent);
+    try {
+      const busy = new AbortController();
+      const first = runtime.call({ capability: 'echo' }, { wait_for_abort: true }, { signal: busy.signal });
+      await waitFor(() => agent.seen.length === 1, 'the first call to occupy the agent');
+      const late = new AbortController();
+      const second = runtime.call({ capability: 'echo' }, { wait_for_abort: true }, { signal: late.signal, timeoutMs: 60_000 });
+      late.abort();
+      expect((await caught(second)).code).toBe('CANCELLED');
+      // Longer than a busy machine may take to start a handler (the old 1 s grace expired here).
+      await new Promise((r) => setTimeout(r, 1500));
+      busy.abort();
+      await caught(first);
+      await waitFor(() => agent.seen.length === 2, 'the queued call to reach the handler');
+      expect(agent.seen[1].ctx.signal?.aborted).toBe(true);
+    } finally {
+      await runtime.close();
+    }
+  });
+
   it('does not leave a half-registered agent when consuming fails', async () => {
     const { runtime, registry } = await setup();
     try {

@@ -38,6 +38,8 @@ const ReplyContent = z.discriminatedUnion('ok', [
 
 export const DEFAULT_CALL_TIMEOUT_MS = 60_000;
 const REPLY_TYPE = 'capability.result';
+/** How long the aborted signal of an abandoned call waits for a handler that has not started yet. */
+const ABANDONED_SIGNAL_TTL_MS = 10 * 60_000;
 
 function errorBody(e: unknown, agentId: string, capability: string): ErrorBody {
   if (isNovaError(e)) return { code: e.code, message: e.message, hint: e.hint, details: e.details };
@@ -77,7 +79,10 @@ export class AgentRuntime {
   }
 
   private async onMessage(m: Message): Promise<void> {
-    const ctx: AgentContext = { runId: m.run_id, signal: this.signals.get(m.message_id), log: this.log };
+    const signal = this.signals.get(m.message_id);
+    // Taken once: a call that already gave up left its (aborted) signal here for this handler.
+    if (signal?.aborted) this.signals.delete(m.message_id);
+    const ctx: AgentContext = { runId: m.run_id, signal, log: this.log };
     if (!m.requires_response) {
       // Fire-and-forget: a failure is the bus's business (retry, then dead letter).
       await this.registry.dispatch(m, ctx);
@@ -189,7 +194,10 @@ export class AgentRuntime {
       clearTimeout(timer);
       opts.signal?.removeEventListener('abort', onAbort);
       if (!controller.signal.aborted) this.signals.delete(id);
-      else setTimeout(() => this.signals.delete(id), 1000).unref(); // a late handler still sees it aborted
+      // The caller gave up, but under load the handler may not have started yet: it must still find
+      // the aborted signal (or a 60 s sleep would run on after a cancel). onMessage takes it; the
+      // timer only bounds the entry when the message never reaches a local handler.
+      else setTimeout(() => this.signals.delete(id), ABANDONED_SIGNAL_TTL_MS).unref();
     }
   }
 

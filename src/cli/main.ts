@@ -99,10 +99,19 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+/** How long the CLI may linger after its command finished and closed everything. */
+const LINGER_MS = 3000;
+
 const isEntry = process.argv[1] && /(?:cli[\\/]main\.[tj]s|bin[\\/]nova(?:\.js)?)$/.test(process.argv[1]);
 if (isEntry) {
   guardOutputStreams();
   main(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
+    // Everything was closed; if some forgotten handle (an agent's timer that missed its abort, a
+    // child's pipe) still holds the event loop, do not let the user's shell wait on it.
+    setTimeout(() => {
+      if (process.env.NOVA_DEBUG) process.stderr.write(`nova: exiting with handles still open: ${process.getActiveResourcesInfo().join(', ')}\n`);
+      process.exit(code);
+    }, LINGER_MS).unref();
   });
 }

@@ -124,14 +124,20 @@ describe.concurrent('nova workflow', { timeout: 120_000 }, () => {
     let stderr = '';
     let stdout = '';
     child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    await new Promise<void>((resolve) => child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-      if (stderr.includes('step.started main/wait#1')) resolve();
-    }));
     const exited = new Promise<number>((r) => child.once('exit', (code) => r(code ?? -1)));
+    await new Promise<void>((resolve, reject) => {
+      child.stderr.on('data', (d: Buffer) => {
+        stderr += d.toString();
+        if (stderr.includes('step.started main/wait#1')) resolve();
+      });
+      void exited.then((code) => reject(new Error(`the run ended (exit ${code}) before its step started: ${stderr}`)));
+    });
     const c = await nova(['workflow', 'cancel', 'to-cancel', '--json']);
+    expect(c.code, c.stderr).toBe(0);
     expect(JSON.parse(c.stdout)).toEqual({ runId: 'to-cancel', status: 'cancelled' });
-    expect(await exited).toBe(1);
+    // Without the cancel the step would sleep 60 s: a run still going after 30 s missed it.
+    const late = new Promise<string>((r) => setTimeout(() => r(`still running 30 s after the cancel: ${stderr}`), 30_000).unref());
+    expect(await Promise.race([exited, late])).toBe(1);
     expect(stdout).toMatch(/run to-cancel: cancelled — CANCELLED: cancelled by the user/);
   });
 });
