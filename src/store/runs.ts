@@ -5,6 +5,7 @@
 import { NovaError } from '../errors.js';
 import type { Store } from './store.js';
 import type { CommandsTable, RunsTable } from './schema.js';
+import { ownerIsGone, processOwner } from './process-owner.js';
 
 /** Largest output kept per command attempt in the store: the head and the tail survive. */
 export const MAX_STORED_OUTPUT = 64 * 1024;
@@ -27,7 +28,7 @@ export interface NewRun {
 export async function createRun(store: Store, r: NewRun): Promise<void> {
   await store.db.insertInto('runs').values({
     run_id: r.runId, kind: r.kind, target: r.target, status: 'running', tenant: r.tenant ?? 'default',
-    started_at: new Date().toISOString(), finished_at: null, duration_ms: null, summary: null,
+    started_at: new Date().toISOString(), finished_at: null, duration_ms: null, summary: null, owner: processOwner(),
   }).execute();
 }
 
@@ -40,6 +41,30 @@ export async function finishRun(store: Store, runId: string, status: string, sum
     duration_ms: run ? finished.getTime() - Date.parse(run.started_at) : null,
     summary: JSON.stringify(summary),
   }).where('run_id', '=', runId).execute();
+}
+
+/** Status of a run whose process died before it could finish the run. */
+export const INTERRUPTED = 'interrupted';
+
+/**
+ * Close the runs left "running" by a process of this host that no longer exists (killed with
+ * SIGKILL, out of memory, power loss): status `interrupted`, finished now. Runs of live processes
+ * and of other hosts are left alone. Returns the ids closed.
+ */
+export async function closeOrphanedRuns(store: Store): Promise<string[]> {
+  const running = await store.db.selectFrom('runs').select(['run_id', 'owner', 'started_at'])
+    .where('status', '=', 'running').where('owner', 'is not', null).execute();
+  const closed: string[] = [];
+  const now = new Date();
+  for (const r of running) {
+    if (!ownerIsGone(r.owner!)) continue;
+    const res = await store.db.updateTable('runs').set({
+      status: INTERRUPTED, finished_at: now.toISOString(), duration_ms: now.getTime() - Date.parse(r.started_at),
+      summary: JSON.stringify({ interrupted: `the process ${r.owner} that ran it is gone` }),
+    }).where('run_id', '=', r.run_id).where('status', '=', 'running').executeTakeFirst();
+    if (Number(res.numUpdatedRows) === 1) closed.push(r.run_id);
+  }
+  return closed;
 }
 
 export interface CommandRecord {
@@ -116,7 +141,7 @@ export async function getRun(store: Store, idOrPrefix: string): Promise<RunDetai
 }
 
 /** Statuses that `runs prune --keep-failed` keeps: the runs someone may still want to look into. */
-export const UNSUCCESSFUL_STATUSES = ['failed', 'error', 'blocked'] as const;
+export const UNSUCCESSFUL_STATUSES = ['failed', 'error', 'blocked', INTERRUPTED] as const;
 
 /**
  * Finished runs that started before `startedBefore` (ISO time), oldest first. Unfinished runs are

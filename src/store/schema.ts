@@ -72,6 +72,7 @@ export interface RunsTable {
   finished_at: string | null;
   duration_ms: number | null;
   summary: string | null; // JSON
+  owner: string | null; // host:pid of the process running it (migration 007)
 }
 
 export interface CommandsTable {

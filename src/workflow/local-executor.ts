@@ -9,10 +9,10 @@
  * `resume` takes a run over when its owner is gone: same host and the pid no longer exists, or the
  * lease expired (another host).
  */
-import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { ulid } from 'ulid';
 import { NovaError } from '../errors.js';
+import { ownerIsGone, processOwner } from '../store/process-owner.js';
 import type { Store } from '../store/store.js';
 import type { WorkflowDefinition, WorkflowEvent } from '../protocol/workflow.js';
 import type { RunOutcome, StartOptions, StepInvoker, WorkflowExecutor } from './executor.js';
@@ -32,22 +32,10 @@ export interface LocalExecutorOptions {
 }
 
 export function newOwnerId(): string {
-  return `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+  return `${processOwner()}:${randomBytes(4).toString('hex')}`;
 }
 
-/** Whether the owner recorded on a run is a process on this host that no longer exists. */
-export function ownerIsGone(owner: string): boolean {
-  const [host, pidText] = owner.split(':');
-  const pid = Number(pidText);
-  if (host !== hostname() || !Number.isInteger(pid) || pid <= 0) return false;
-  if (pid === process.pid) return false;
-  try {
-    process.kill(pid, 0);
-    return false;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'ESRCH';
-  }
-}
+export { ownerIsGone };
 
 export class LocalWorkflowExecutor implements WorkflowExecutor {
   readonly wf: WorkflowStore;

@@ -1,7 +1,7 @@
 import { InvalidArgumentError, Option } from 'commander';
 import type { CommandModule } from '../context.js';
 import { wantsJson } from '../context.js';
-import { deleteRunRecords, getRun, listRuns, prunableRuns, UNSUCCESSFUL_STATUSES } from '../../store/runs.js';
+import { closeOrphanedRuns, deleteRunRecords, getRun, listRuns, prunableRuns, UNSUCCESSFUL_STATUSES } from '../../store/runs.js';
 import { removeRunFolders } from '../../store/run-folders.js';
 import { log, printJson, printText } from '../output.js';
 import { formatDuration, renderReport } from '../../install/report.js';
@@ -43,7 +43,9 @@ export const runsCommand: CommandModule = (program, ctx) => {
     .option('--status <status>', 'only runs with this status')
     .option('--json', 'JSON output')
     .action(async (opts: { limit: number; kind?: string; status?: string }, cmd) => {
-      const rows = await listRuns(await ctx.store(), opts);
+      const store = await ctx.store();
+      await closeOrphanedRuns(store);
+      const rows = await listRuns(store, opts);
       if (wantsJson(cmd)) return printJson({ runs: rows });
       if (rows.length === 0) return printText('No runs yet. Start one with: nova install <path-or-git-url>');
       printText(rows.map((r) => `${r.runId}  ${r.kind.padEnd(8)} ${r.status.padEnd(8)} ${r.startedAt.replace('T', ' ').slice(0, 19)}  ${r.durationMs !== null ? formatDuration(r.durationMs).padStart(10) : ''.padStart(10)}  ${r.target}`).join('\n'));
@@ -54,7 +56,9 @@ export const runsCommand: CommandModule = (program, ctx) => {
     .option('--output', 'print each command\'s stored output')
     .option('--json', 'JSON output')
     .action(async (id: string, opts: { output?: boolean }, cmd) => {
-      const run = await getRun(await ctx.store(), id);
+      const store = await ctx.store();
+      await closeOrphanedRuns(store);
+      const run = await getRun(store, id);
       if (wantsJson(cmd)) return printJson(run);
       const summary = run.summary as { result?: unknown } | null;
       const parsed = InstallResult.safeParse(summary?.result);
@@ -74,12 +78,13 @@ export const runsCommand: CommandModule = (program, ctx) => {
     });
 
   runs.command('prune')
-    .description(`delete finished runs that started more than N days ago: their records (commands, documents, fix outcomes) and their folders under NOVA_HOME/runs; unfinished runs are kept`)
+    .description(`delete finished runs that started more than N days ago: their records (commands, documents, fix outcomes) and their folders under NOVA_HOME/runs; runs still going are kept (a run whose process was killed counts as finished, "interrupted")`)
     .requiredOption('--older-than <days>', 'age in days of the runs to delete (fractions allowed)', pruneDays)
     .option('--keep-failed', `keep runs that did not succeed (${UNSUCCESSFUL_STATUSES.join(', ')})`)
     .option('--json', 'JSON output')
     .action(async (opts: { olderThan: number; keepFailed?: boolean }, cmd) => {
       const store = await ctx.store();
+      await closeOrphanedRuns(store); // runs whose process was killed are finished, hence prunable
       const startedBefore = new Date(Date.now() - opts.olderThan * 86_400_000).toISOString();
       const candidates = await prunableRuns(store, { startedBefore, keepFailed: !!opts.keepFailed });
       // Folders first: a run whose folder cannot be removed keeps its records, so a later prune retries it.

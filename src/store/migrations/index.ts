@@ -4,6 +4,7 @@ import { workflowTables } from './004-workflow.js';
 import { stepEffects } from './005-step-effects.js';
 import { fixOutcomes } from './006-fix-outcomes.js';
 import { statePolicies } from './003-state-policies.js';
+import { runOwner } from './007-run-owner.js';
 
 /**
  * Every migration, in order. Modules that own tables add their migration here (one line each);
@@ -15,4 +16,5 @@ export const migrations: NovaMigration[] = [
   stepEffects,
   fixOutcomes,
   statePolicies,
+  runOwner,
 ];
