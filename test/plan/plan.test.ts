@@ -212,6 +212,32 @@ describe('shapes found in real repositories', () => {
   });
 });
 
+describe('stages and order of CI steps', () => {
+  it('Maven steps that skip the tests are build steps; the job that builds that way is not the main job', async () => {
+    const p = await plan('maven-skip-tests');
+    expect(lines(p)).toEqual(['build: mvn -B install -DskipTests', 'test: mvn -B verify']);
+    expect(p.steps.some((s) => /artifact:/.test(s.command))).toBe(false);
+  });
+  it('keeps the CI order of one job: the browser download stays after the build', async () => {
+    const p = await plan('ci-job-order');
+    expect(lines(p)).toEqual(['install: pnpm install --frozen-lockfile', 'build: pnpm build', 'install: pnpm exec playwright install chromium', 'test: pnpm test']);
+  });
+});
+
+describe('development images beside CI', () => {
+  it('a Dockerfile and a devcontainer do not repeat what the main CI job installs and tests', async () => {
+    const p = await plan('ci-and-dev-image');
+    expect(lines(p)).toEqual(['install: npm ci', 'build: npm run build', 'test: npm test']);
+    expect(p.steps.map((s) => s.source.kind)).toEqual(['ci', 'manifest', 'ci']);
+    expect(p.warnings.join('\n')).toMatch(/already installs and tests/);
+  });
+  it('without CI the Dockerfile steps are planned', async () => {
+    const p = await plan('dev-image-no-ci');
+    expect(lines(p)).toEqual(['install: npm install', 'build: npm run build', 'test: npm test']);
+    expect(p.steps.every((s) => s.source.file === 'Dockerfile')).toBe(true);
+  });
+});
+
 it('no ordinary fixture step is blocked', async () => {
   const blocked: PlanStep[] = [];
   for (const f of ALL_FIXTURES) if (f.name !== 'readme-traps') blocked.push(...(await plan(f.name)).steps.filter((s) => s.verdict === 'block'));

@@ -1,7 +1,7 @@
 /** Shapes and small helpers shared by the CI readers. */
 import type { CandidateStep, Platform, Provenance, Stage } from '../../protocol/plan.js';
 import { STAGE_ORDER } from '../../protocol/plan.js';
-import { commandWords, isLintCommand, splitScript, stageOfScript } from '../documentation/command-facts.js';
+import { commandWords, isLintCommand, splitScript, stageOfCommand, stageOfScript } from '../documentation/command-facts.js';
 
 export interface Toolchain {
   language: string;
@@ -60,8 +60,11 @@ export function stageOfName(name: string | undefined): Stage | undefined {
 export function decideStage(command: string, name: string | undefined, fallback: Stage): Stage {
   const byCommand = stageOfScript(command);
   const byName = stageOfName(name);
-  // "Test" running `apt-get install tcl && ./runtest`: the script reaches the stage its name says.
-  if (byCommand && byName && STAGE_ORDER[byName] > STAGE_ORDER[byCommand] && splitScript(command).length > 1) return byName;
+  // "Test" running `apt-get install tcl && ./check-all`: the part the words do not explain reaches
+  // the stage the name says. When every part is explained (`mvn install -DskipTests` in a step
+  // named "Verify build"), the commands are the better witness.
+  const parts = splitScript(command);
+  if (byCommand && byName && STAGE_ORDER[byName] > STAGE_ORDER[byCommand] && parts.length > 1 && parts.some((p) => stageOfCommand(p) === undefined)) return byName;
   return byCommand ?? byName ?? fallback;
 }
 

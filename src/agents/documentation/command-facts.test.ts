@@ -21,6 +21,27 @@ describe('command facts', () => {
     for (const [cmd, stage] of table) expect(stageOfCommand(cmd), cmd).toBe(stage);
   });
 
+  it('a Maven or Gradle run that switches the tests off builds; one that runs them tests', () => {
+    const table: [string, string][] = [
+      ['mvn -B package -Dmaven.test.skip=true', 'build'], ['mvn install -DskipTests', 'build'], ['./mvnw -B verify -DskipTests=true', 'build'],
+      ['mvn clean install -Dmaven.test.skip --projects \'!metrics,!test-jpms\'', 'build'], ['mvn -D skipTests verify', 'build'],
+      ['mvn verify', 'test'], ['mvn -B test', 'test'], ['mvn verify -DskipTests=false', 'test'], ['mvn test -Dtest=FooTest', 'test'],
+      ['mvn -pl test-utils package', 'build'], ['mvn -pl core -am test', 'test'],
+      ['./gradlew build -x test', 'build'], ['./gradlew assemble', 'build'], ['gradle build --exclude-task test', 'build'], ['./gradlew build -x :core:test', 'build'],
+      ['./gradlew test', 'test'], ['./gradlew check -x javadoc', 'test'], ['./gradlew :app:test', 'test'],
+    ];
+    for (const [cmd, stage] of table) expect(stageOfCommand(cmd), cmd).toBe(stage);
+  });
+
+  it('browser downloads for the tests are install steps, whichever runner calls them', () => {
+    const table: [string, string | undefined][] = [
+      ['pnpm exec playwright install chromium', 'install'], ['npx playwright install --with-deps', 'install'], ['playwright install', 'install'],
+      ['yarn playwright install', 'install'], ['npx playwright install-deps', 'system'], ['npx cypress install', 'install'],
+      ['npx @puppeteer/browsers install chrome@stable', 'install'], ['npx playwright test', 'test'], ['pnpm exec playwright test', 'test'],
+    ];
+    for (const [cmd, stage] of table) expect(stageOfCommand(cmd), cmd).toBe(stage);
+  });
+
   it('takes the latest stage of a script and splits only outside quotes', () => {
     expect(splitScript('npm ci && npm run build; echo "a && b" || true\nnpm test')).toEqual(['npm ci', 'npm run build', 'echo "a && b"', 'true', 'npm test']);
     expect(stageOfScript('npm ci && npm run build && npm test')).toBe('test');

@@ -6,6 +6,7 @@
  */
 import type { Platform, Stage } from '../../protocol/plan.js';
 import { STAGE_ORDER } from '../../protocol/plan.js';
+import { GRADLE_TESTING_TASKS, gradleInvocation, MAVEN_TESTING_GOALS, mavenInvocation } from './jvm-invocation.js';
 
 /** Split a script into its simple parts at `&&`, `||`, `;` and newlines, outside quotes. */
 export function splitScript(script: string): string[] {
@@ -93,6 +94,24 @@ export function unwrapRunner(w: string[]): string[] | undefined {
 const SYSTEM_INSTALLERS = /^(apt-get|apt|aptitude|yum|dnf|apk|pacman|zypper|emerge|brew|port|choco|winget|scoop|snap|nix-env|pkg)$/;
 const PYTHON_RUNNERS = /^(python[0-9.]*|py|pypy[0-9.]*)$/;
 
+/**
+ * `playwright install chromium`, `npx playwright install --with-deps`, `pnpm exec cypress install`,
+ * `npx puppeteer browsers install chrome`: downloads browsers the tests drive, so an install
+ * step (it needs the network), whichever runner calls it.
+ */
+function browserDownloadStage(w: string[]): Stage | undefined {
+  let i = 0;
+  if (/^(npx|pnpx|bunx)$/.test(w[0] ?? '')) i = 1;
+  else if (/^(npm|pnpm|yarn|bun)$/.test(w[0] ?? '')) i = /^(exec|dlx|x)$/.test(w[1] ?? '') ? 2 : 1;
+  while ((w[i] ?? '').startsWith('-')) i++;
+  const tool = (w[i] ?? '').replace(/@[\d^~].*$/, '');
+  const sub = w.slice(i + 1).filter((x) => !x.startsWith('-'));
+  if (tool === 'playwright' || tool === '@playwright/test') return sub[0] === 'install-deps' ? 'system' : sub[0] === 'install' ? 'install' : undefined;
+  if (tool === 'cypress' && sub[0] === 'install') return 'install';
+  if ((tool === 'puppeteer' || tool === '@puppeteer/browsers') && (sub[0] === 'install' || (sub[0] === 'browsers' && sub[1] === 'install'))) return 'install';
+  return undefined;
+}
+
 /** The stage a single simple command belongs to, or undefined when its words do not tell. */
 export function stageOfCommand(part: string): Stage | undefined {
   const w = commandWords(part);
@@ -111,13 +130,16 @@ export function stageOfCommand(part: string): Stage | undefined {
     return 'system';
   }
 
+  const browsers = browserDownloadStage(w);
+  if (browsers) return browsers;
+
   // Node package managers.
   if (/^(npm|pnpm|yarn|bun|cnpm)$/.test(cmd)) {
     const sub = a1 === 'run' || a1 === 'run-script' ? a2 : a1;
     if (a1 === '' && cmd === 'yarn') return 'install';
     // `pnpm vitest --coverage`, `yarn jest`, `npm exec mocha`: the tool named decides the stage.
     const toolAt = a1 === 'exec' || a1 === 'dlx' || a1 === 'x' ? 2 : 1;
-    if (/^(jest|vitest|mocha|ava|tsc|eslint|prettier|webpack|rollup|esbuild|tsup)$/.test(w[toolAt] ?? '')) return stageOfCommand(w.slice(toolAt).join(' '));
+    if (/^(jest|vitest|mocha|ava|karma|playwright|cypress|tsc|eslint|prettier|webpack|rollup|esbuild|tsup)$/.test(w[toolAt] ?? '')) return stageOfCommand(w.slice(toolAt).join(' '));
     if (/^(install|i|ci|add|isntall|bootstrap|rebuild)$/.test(a1) || (cmd === 'yarn' && a1.startsWith('--'))) return 'install';
     if (/^(test|tests|t|tst)$/.test(a1) || /^(test|tests|spec|e2e|coverage|cover|check|ci|verify)([:_-].*)?$/.test(sub) || /^test[:_-]/.test(sub)) return 'test';
     if (/^(lint|format|typecheck|type-check|tsc|prettier|eslint)([:_-].*)?$/.test(sub)) return 'test';
@@ -209,17 +231,19 @@ export function stageOfCommand(part: string): Stage | undefined {
 
   // JVM.
   if (/^(mvn|\.\/mvnw|mvnw|mvnw\.cmd)$/.test(cmd)) {
-    const goals = w.slice(1).filter((x) => !x.startsWith('-'));
-    if (goals.some((g) => /^(test|verify|integration-test|surefire:test|failsafe:integration-test)$/.test(g))) return 'test';
-    if (goals.some((g) => /^(package|compile|install|test-compile)$/.test(g))) return 'build';
+    const { goals, skipsTests } = mavenInvocation(w.slice(1));
+    // `-DskipTests`/`-Dmaven.test.skip`: whatever the goals, nothing is tested.
+    if (!skipsTests && goals.some((g) => MAVEN_TESTING_GOALS.test(g))) return 'test';
+    if (goals.some((g) => /^(package|compile|install|test-compile|verify|integration-test|test)$/.test(g))) return 'build';
     if (goals.some((g) => /^dependency:/.test(g))) return 'install';
     if (goals.some((g) => /:run$/.test(g))) return 'run';
     return 'build';
   }
   if (/^(gradle|\.\/gradlew|gradlew|gradlew\.bat)$/.test(cmd)) {
-    const tasks = w.slice(1).filter((x) => !x.startsWith('-'));
-    if (tasks.some((t) => /(^|:)(test|check|integrationTest|connectedCheck|jacocoTestReport)$/.test(t))) return 'test';
-    if (tasks.some((t) => /(^|:)(build|assemble|compileJava|jar|shadowJar|installDist|compileKotlin)$/.test(t))) return 'build';
+    // `-x test` names a task to skip, not one to run.
+    const { tasks } = gradleInvocation(w.slice(1));
+    if (tasks.some((t) => GRADLE_TESTING_TASKS.test(t))) return 'test';
+    if (tasks.some((t) => /(^|:)(build|assemble|compileJava|jar|shadowJar|installDist|compileKotlin|classes|testClasses)$/.test(t))) return 'build';
     if (tasks.some((t) => /(^|:)(dependencies|downloadDependencies)$/.test(t))) return 'install';
     if (tasks.some((t) => /(^|:)(run|bootRun)$/.test(t))) return 'run';
     return tasks.length === 0 ? 'build' : undefined;

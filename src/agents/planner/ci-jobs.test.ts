@@ -16,8 +16,9 @@ it('keeps the job that tests, drops lint/docs/regression jobs and task-file dupl
     s('tox.ini', undefined, 'build', 'python -m build'),
   ];
   const r = selectCiJobs(cands);
-  expect(r.kept.map((c) => c.command)).toEqual(['uv sync --locked', 'uv run pytest', 'python -m build']);
-  expect(r.left).toHaveLength(3);
+  // The job installs and tests with Python by itself: tox.ini's build of a wheel is an alternative too.
+  expect(r.kept.map((c) => c.command)).toEqual(['uv sync --locked', 'uv run pytest']);
+  expect(r.left).toHaveLength(4);
   expect(ciJobOf(cands[0])).toBe('.github/workflows/lint.yml#lint');
 });
 
@@ -44,4 +45,38 @@ it('a single CI job is the main job: a devcontainer install for the same stage i
   ]);
   expect(r.kept.map((c) => c.command)).toEqual(['pnpm install --frozen-lockfile', 'pnpm test']);
   expect(r.left.map((l) => l.candidate.command)).toEqual(['corepack install && pnpm install --frozen-lockfile']);
+});
+
+const dev = (file: string, stage: CandidateStep['stage'], command: string): CandidateStep =>
+  ({ stage, command, source: { kind: 'ci', file, line: 1, detail: file.includes('Dockerfile') ? 'dockerfile:RUN' : 'devcontainer:postCreateCommand' }, confidence: 0.6, platform: 'any' });
+
+it('a job that installs and tests a toolchain makes the development image and devcontainer steps for it alternatives, at any stage', () => {
+  const r = selectCiJobs([
+    s('.github/workflows/ci.yml', 'test', 'install', 'npm ci'),
+    s('.github/workflows/ci.yml', 'test', 'test', 'npm test'),
+    dev('.devcontainer/Dockerfile', 'system', 'corepack enable'),
+    dev('.devcontainer/Dockerfile', 'system', 'apt-get update && apt-get install -y chromium'),
+    dev('Dockerfile', 'build', 'npm install && npm run build'),
+    dev('Dockerfile', 'run', 'npm start'),
+    dev('Dockerfile', 'build', 'pip install -r docs/requirements.txt && mkdocs build'),
+  ]);
+  expect(r.kept.map((c) => c.command)).toEqual(['npm ci', 'npm test', 'apt-get update && apt-get install -y chromium', 'pip install -r docs/requirements.txt && mkdocs build']);
+  expect(r.left.map((l) => l.candidate.command)).toEqual(['corepack enable', 'npm install && npm run build', 'npm start']);
+  expect(r.left[0].why).toMatch(/already installs and tests/);
+});
+
+it('a job that tests without installing its toolchain leaves the Dockerfile its install and build', () => {
+  const r = selectCiJobs([
+    s('.github/workflows/ci.yml', 'test', 'test', 'npm test'),
+    dev('Dockerfile', 'install', 'npm install'),
+    dev('Dockerfile', 'build', 'npm run build'),
+  ]);
+  expect(r.kept.map((c) => c.command)).toEqual(['npm test', 'npm install', 'npm run build']);
+});
+
+it('CI jobs that only build still make a Dockerfile install for the same stage an alternative; one that only runs docker does not', () => {
+  const built = selectCiJobs([s('.github/workflows/ci.yml', 'build', 'install', 'npm ci'), s('.github/workflows/ci.yml', 'build', 'build', 'npm run build'), dev('Dockerfile', 'install', 'npm install')]);
+  expect(built.kept.map((c) => c.command)).toEqual(['npm ci', 'npm run build']);
+  const docker = selectCiJobs([s('.github/workflows/ci.yml', 'image', 'build', 'docker build -t app .'), dev('Dockerfile', 'install', 'npm install'), dev('Dockerfile', 'build', 'npm run build')]);
+  expect(docker.kept.map((c) => c.command)).toEqual(['docker build -t app .', 'npm install', 'npm run build']);
 });

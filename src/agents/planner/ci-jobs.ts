@@ -5,7 +5,7 @@
  * toolchain the tests use is kept, the rest are left out (with a count in the warnings).
  */
 import type { CandidateStep } from '../../protocol/plan.js';
-import { commandFamilies } from './normalize.js';
+import { commandFamilies, isTaskRunner } from './normalize.js';
 
 const GOOD_NAME = /(^|[-_ /:])(tests?|ci|build|check|unit|main|linux|ubuntu)([-_ /:]|$)/i;
 const SIDE_NAME = /(lint|pre-?commit|format|style|typecheck|types|mypy|docs?|coverage|release|publish|deploy|bench|redistribut|regression|nightly|canary|preview|audit|security|sanitiz|fuzz|msrv|minimal|cross|windows|macos|wasm|android|ios|semver|api-compat|compat)/i;
@@ -44,35 +44,72 @@ export function selectCiJobs(candidates: CandidateStep[]): { kept: CandidateStep
     j.steps.push(c);
     for (const f of commandFamilies(c.command)) j.families.add(f);
   }
-  // One job is the main job: there is nothing to choose, but task files still defer to it.
   if (jobs.size === 0) return { kept: candidates, left: [] };
   for (const j of jobs.values()) j.score = scoreJob(j);
   const ranked = [...jobs.values()].sort((a, b) => b.score - a.score);
-  // Without any job that tests, there is nothing to choose between: keep everything.
-  if (!ranked.some((j) => j.steps.some((s) => s.stage === 'test'))) return { kept: candidates, left: [] };
-  const testFamilies = new Set<string>();
-  for (const j of ranked) for (const s of j.steps) if (s.stage === 'test') for (const f of commandFamilies(s.command)) testFamilies.add(f);
-  const chosen = new Set<string>([ranked[0].key]);
-  const covered = new Set(ranked[0].families);
-  for (const j of ranked.slice(1)) {
-    if (j.score < 3) break;
-    if ([...j.families].some((f) => testFamilies.has(f) && !covered.has(f))) {
-      chosen.add(j.key);
-      j.families.forEach((f) => covered.add(f));
+  // Without any job that tests, there is no main job to choose: every job is kept, and the
+  // task files still defer to them for the stages they run.
+  const anyTests = ranked.some((j) => j.steps.some((s) => s.stage === 'test'));
+  const chosen = new Set<string>(anyTests ? [ranked[0].key] : ranked.map((j) => j.key));
+  if (anyTests) {
+    const testFamilies = new Set<string>();
+    for (const j of ranked) for (const s of j.steps) if (s.stage === 'test') for (const f of commandFamilies(s.command)) testFamilies.add(f);
+    const covered = new Set(ranked[0].families);
+    for (const j of ranked.slice(1)) {
+      if (j.score < 3) break;
+      if ([...j.families].some((f) => testFamilies.has(f) && !covered.has(f))) {
+        chosen.add(j.key);
+        j.families.forEach((f) => covered.add(f));
+      }
     }
   }
-  // Task files CI can call (tox.ini, Makefile, noxfile) are secondary evidence: for a stage the
-  // chosen jobs run, their other entry points are alternatives, not extra steps.
-  const jobStages = new Set<string>();
-  for (const j of ranked) if (chosen.has(j.key)) for (const s of j.steps) jobStages.add(s.stage);
+  // Task files CI can call (tox.ini, Makefile, noxfile) and development images (Dockerfile,
+  // devcontainer) are secondary evidence. For a stage the chosen jobs run, their entry points are
+  // alternatives, not extra steps; and for a toolchain a chosen job installs and tests with by
+  // itself, everything they do with that toolchain (any stage) repeats the job another way.
+  const chosenSteps = ranked.filter((j) => chosen.has(j.key)).flatMap((j) => j.steps);
+  // `docker build`/`docker compose` in a job runs the Dockerfile; it does not replace it.
+  const jobStages = new Set(chosenSteps.filter((s) => !runsContainers(s.command)).map((s) => s.stage));
+  const complete = completeFamilies(chosenSteps);
   const kept: CandidateStep[] = [];
   const left: { candidate: CandidateStep; why: string }[] = [];
   const names = [...chosen].map((k) => k.split('#')[1]).join(', ');
   for (const c of candidates) {
     const key = ciJobOf(c);
+    const families = [...commandFamilies(c.command)];
     if (key && !chosen.has(key)) left.push({ candidate: c, why: `come from other CI jobs than the main one (${names})` });
     else if (!key && c.source.kind === 'ci' && jobStages.has(c.stage)) left.push({ candidate: c, why: `are task-file entry points for stages the main CI job (${names}) already runs` });
-    else kept.push(c);
+    else if (!key && c.source.kind === 'ci' && families.length && families.every((f) => complete.has(f) || complete.has('*'))) {
+      left.push({ candidate: c, why: `repeat with ${families.join('/')} what the main CI job (${names}) already installs and tests (alternatives, not extra steps)` });
+    } else kept.push(c);
   }
   return { kept, left };
+}
+
+/** Toolchains that ship their own dependency fetch in the build/test command (`go test`, `cargo test`, `mvn verify`). */
+const IMPLICIT_INSTALL = new Set(['go', 'rust', 'java-maven', 'java-gradle', 'dotnet']);
+
+/**
+ * Toolchain families a set of job steps installs *and* tests with: a complete sequence a task
+ * file or development image cannot add to. A task runner (`make test`, `./ci/test.sh`) stands for
+ * any toolchain (`*`).
+ */
+function completeFamilies(steps: CandidateStep[]): Set<string> {
+  const installs = new Set<string>();
+  const tests = new Set<string>();
+  for (const s of steps) {
+    const fams = isTaskRunner(s.command) ? ['*'] : [...commandFamilies(s.command)];
+    if (s.stage === 'test') fams.forEach((f) => tests.add(f));
+    if (s.stage === 'install') fams.forEach((f) => installs.add(f));
+  }
+  const out = new Set<string>();
+  for (const f of tests) {
+    const installed = installs.has(f) || installs.has('*') || IMPLICIT_INSTALL.has(f) || (f === '*' && installs.size > 0);
+    if (installed) out.add(f);
+  }
+  return out;
+}
+
+function runsContainers(command: string): boolean {
+  return /^\s*(sudo\s+)?(docker|podman|docker-compose)\b/.test(command);
 }

@@ -37,6 +37,13 @@ describe('commandIntent', () => {
     expect(commandIntent('cmake -B build')).toBe('cmake:configure');
     expect(commandIntent('npm ci && npm test')).toBeUndefined();
   });
+  it('a Maven/Gradle run without tests is not the same step as one with them', () => {
+    expect(commandIntent('mvn install -DskipTests')).not.toBe(commandIntent('mvn -B verify'));
+    expect(commandIntent('mvn -B package -Dmaven.test.skip=true')).toBe(commandIntent('./mvnw -DskipTests package'));
+    expect(commandIntent('./gradlew build -x test')).not.toBe(commandIntent('./gradlew build'));
+    const { steps } = mergeCandidates([c('mvn install -DskipTests', 'ci', 'build'), c('mvn -B verify', 'ci', 'test')]);
+    expect(steps.map((s) => s.command)).toEqual(['mvn install -DskipTests', 'mvn -B verify']);
+  });
   it('families by tool', () => {
     expect([...commandFamilies('CI=1 npm test && pytest')].sort()).toEqual(['node', 'python']);
     expect([...commandFamilies('sudo make install')]).toEqual(['native']);
@@ -66,6 +73,21 @@ describe('mergeCandidates', () => {
       c('npm test', 'manifest', 'test'), c('npm ci', 'manifest', 'install', { cwd: 'web' }), c('go build ./...', 'ci', 'build'), c('go mod download', 'docs', 'install'),
     ]);
     expect(steps.map((s) => `${s.stage}:${s.cwd ?? '.'}:${s.command}`)).toEqual(['install:.:go mod download', 'install:web:npm ci', 'build:.:go build ./...', 'test:.:npm test']);
+  });
+  it("keeps one CI job's order: a later install step stays after the build it follows in CI", () => {
+    const job = (command: string, stage: CandidateStep['stage'], n: number, name = 'test'): CandidateStep =>
+      ({ ...c(command, 'ci', stage), source: { kind: 'ci', file: '.github/workflows/ci.yml', line: n, detail: `github-actions:${name}/step ${n}` } });
+    const { steps } = mergeCandidates([
+      job('pnpm install', 'install', 1), job('pnpm build', 'build', 2), job('pnpm exec playwright install chromium', 'install', 3),
+      job('sudo apt-get install -y xvfb', 'system', 4), job('pnpm test', 'test', 5),
+      job('go mod download', 'install', 1, 'backend'), job('go test ./...', 'test', 2, 'backend'),
+      c('npm ci', 'manifest', 'install', { cwd: 'web' }),
+    ]);
+    // System steps go first; each job keeps its CI order in the places the stage sort gave it;
+    // other evidence stays where the stage sort put it.
+    expect(steps.map((s) => s.command)).toEqual([
+      'sudo apt-get install -y xvfb', 'pnpm install', 'pnpm build', 'go mod download', 'npm ci', 'pnpm exec playwright install chromium', 'pnpm test', 'go test ./...',
+    ]);
   });
   it('keeps env from the evidence and drops weak commands', () => {
     const { steps, dropped } = mergeCandidates([c('pytest', 'ci', 'test', { env: { DATABASE_URL: 'postgres://x' } }), c('pip install requests', 'docs', 'install', { confidence: MIN_CONFIDENCE - 0.05 })]);

@@ -8,7 +8,8 @@
  * defaults of a toolchain are dropped for a stage that CI already covers with that toolchain.
  */
 import { STAGE_ORDER, type CandidateStep, type Provenance, type SourceKind } from '../../protocol/plan.js';
-import { commandFamilies, commandIntent, normalizeCommand } from './normalize.js';
+import { commandFamilies, commandIntent, isTaskRunner, normalizeCommand } from './normalize.js';
+import { ciJobOf } from './ci-jobs.js';
 
 export const SOURCE_RANK: Record<SourceKind, number> = { ci: 0, memory: 1, docs: 2, llm: 3, manifest: 4, default: 5 };
 
@@ -112,7 +113,31 @@ export function mergeCandidates(candidates: CandidateStep[]): MergeResult {
     || (a.cwd ?? '.').localeCompare(b.cwd ?? '.')
     || SOURCE_RANK[a.source.kind] - SOURCE_RANK[b.source.kind]
     || a.order - b.order);
-  return { steps, dropped };
+  return { steps: keepCiJobOrder(steps), dropped };
+}
+
+/**
+ * The stage sort must not reorder one CI job: a job that runs `pnpm install`, `pnpm build`,
+ * `pnpm exec playwright install`, `pnpm test` passed in that order, and a later install step may
+ * need what the build made. The job's steps keep the places the sort gave the job, filled in CI
+ * order. Only system steps (OS packages, toolchain switches) are clearly out of place anywhere but
+ * first and keep their sorted place, with the other system steps.
+ */
+function keepCiJobOrder(steps: MergedStep[]): MergedStep[] {
+  const byJob = new Map<string, number[]>();
+  steps.forEach((s, i) => {
+    const job = ciJobOf(s);
+    if (!job || s.stage === 'system') return;
+    const at = byJob.get(job);
+    if (at) at.push(i); else byJob.set(job, [i]);
+  });
+  const out = [...steps];
+  for (const places of byJob.values()) {
+    if (places.length < 2) continue;
+    const inCiOrder = places.map((i) => steps[i]).sort((a, b) => a.order - b.order);
+    places.forEach((place, k) => { out[place] = inCiOrder[k]; });
+  }
+  return out;
 }
 
 /** A documentation page below the top level (docs/quickstart.rst), not README/CONTRIBUTING. */
@@ -120,11 +145,6 @@ function isDeepDoc(c: CandidateStep): boolean {
   return c.source.kind === 'docs' && !!c.source.file && c.source.file.includes('/');
 }
 
-/** `make x`, `just x`, `task x`, or a repository script: runs whatever toolchain it wraps. */
-export function isTaskRunner(command: string): boolean {
-  const first = command.trim().split(/\s+/).find((w) => !/^[A-Za-z_][A-Za-z0-9_]*=/.test(w)) ?? '';
-  return /^(make|gmake|just|task|mage|\.\/[\w./-]+\.(sh|bash)|(bash|sh) [\w./-]+|scripts?\/\S+)$/.test(first) || /^(bash|sh) \S+\.sh/.test(command.trim());
-}
 
 function cwdRank(cwd: string | undefined): number {
   return !cwd || cwd === '.' ? 0 : 1;

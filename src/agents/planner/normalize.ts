@@ -4,6 +4,7 @@
  * `pytest`), and they do the same job when they share an intent (`npm ci` and `npm install` both
  * install the project's dependencies; `go test ./...` and `go test -v ./...` both run its tests).
  */
+import { gradleInvocation, mavenInvocation } from '../documentation/jvm-invocation.js';
 
 /** Split on top-level `&&` (good enough for keys; the validator does the real parsing). */
 function segments(command: string): string[] {
@@ -80,13 +81,15 @@ function segmentIntent(seg: string): string | undefined {
     case 'go': if (b === 'mod' && c === 'download') return 'go:download'; if (b === 'build' || b === 'test' || b === 'vet') return `go:${b}`; break;
     case 'cargo': if (b === 'build' || b === 'test' || b === 'fetch' || b === 'check') return `cargo:${b}`; break;
     case 'mvn': case './mvnw': {
-      const goals = w.slice(1).filter((x) => !x.startsWith('-'));
+      // A run that skips the tests is a different job from one that runs them
+      // (`mvn install -DskipTests` builds; `mvn verify` tests).
+      const { goals, skipsTests } = mavenInvocation(w.slice(1));
       const last = ['install', 'verify', 'test', 'package', 'compile'].find((g) => goals.includes(g));
-      return last ? `maven:${last === 'install' || last === 'verify' ? 'verify' : last}` : undefined;
+      return last ? `maven:${last === 'install' || last === 'verify' ? 'verify' : last}${skipsTests ? ':no-tests' : ''}` : undefined;
     }
     case 'gradle': case './gradlew': {
-      const tasks = w.slice(1).filter((x) => !x.startsWith('-'));
-      return tasks.length === 1 ? `gradle:${tasks[0].replace(/^:/, '')}` : undefined;
+      const { tasks, excluded } = gradleInvocation(w.slice(1));
+      return tasks.length === 1 ? `gradle:${tasks[0].replace(/^:/, '')}${excluded.length ? `:-${[...excluded].sort().join(',')}` : ''}` : undefined;
     }
     case 'bundle': if (b === 'install') return 'ruby:install'; if (b === 'exec') return segmentIntent(w.slice(2).join(' ')); break;
     case 'rspec': return 'ruby:rspec';
@@ -140,6 +143,12 @@ export function commandFamilies(command: string): Set<string> {
     for (const [re, fam] of FAMILY_OF) if (re.test(first)) { out.add(fam); break; }
   }
   return out;
+}
+
+/** `make x`, `just x`, `task x`, or a repository script: runs whatever toolchain it wraps. */
+export function isTaskRunner(command: string): boolean {
+  const first = command.trim().split(/\s+/).find((w) => !/^[A-Za-z_][A-Za-z0-9_]*=/.test(w)) ?? '';
+  return /^(make|gmake|just|task|mage|\.\/[\w./-]+\.(sh|bash)|(bash|sh) [\w./-]+|scripts?\/\S+)$/.test(first) || /^(bash|sh) \S+\.sh/.test(command.trim());
 }
 
 /** Family of an ecosystem name, in the same vocabulary as commandFamilies. */
