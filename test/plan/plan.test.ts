@@ -238,6 +238,12 @@ describe('development images beside CI', () => {
   });
 });
 
+it("a README's examples of the project's own command are not plan steps; they are named in the warnings", async () => {
+  const p = await plan('readme-cli-usage');
+  expect(lines(p)).toEqual(['install: npm ci', 'test: npm test']);
+  expect(p.warnings.join('\n')).toMatch(/left out 3 command\(s\) that are usage examples of the project's own command \(mytool\)/);
+});
+
 it('no ordinary fixture step is blocked', async () => {
   const blocked: PlanStep[] = [];
   for (const f of ALL_FIXTURES) if (f.name !== 'readme-traps') blocked.push(...(await plan(f.name)).steps.filter((s) => s.verdict === 'block'));

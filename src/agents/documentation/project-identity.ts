@@ -11,6 +11,12 @@ export interface ProjectIdentity {
   packageNames: Set<string>;
   /** Lower-cased folder names a clone of this repository would get. */
   repoNames: Set<string>;
+  /**
+   * Commands the project itself provides (package.json `bin`, Python console scripts, Cargo
+   * binaries, Go `cmd/<name>`, gem executables): a README running them shows how to use the
+   * project, not how to build it.
+   */
+  commandNames?: Set<string>;
 }
 
 const LIMIT = 64 * 1024;
@@ -22,26 +28,54 @@ export function projectIdentity(fs: RepoFs): ProjectIdentity {
     if (n && /^[@\w./-]+$/.test(n)) packageNames.add(n.toLowerCase().replace(/_/g, '-'));
   };
 
+  const commandNames = new Set<string>();
+  const addCmd = (n: string | undefined) => {
+    if (n && /^[\w.-]+$/.test(n)) commandNames.add(n.toLowerCase());
+  };
+
   const pkgJson = fs.readText('package.json', LIMIT);
   if (pkgJson) {
     try {
-      const j = JSON.parse(pkgJson) as { name?: unknown };
+      const j = JSON.parse(pkgJson) as { name?: unknown; bin?: unknown };
       if (typeof j.name === 'string') addPkg(j.name);
+      // `"bin": "cli.js"` installs a command named after the package; an object names them.
+      if (typeof j.bin === 'string' && typeof j.name === 'string') addCmd(j.name.split('/').pop());
+      else if (j.bin && typeof j.bin === 'object') Object.keys(j.bin).forEach(addCmd);
     } catch { /* malformed manifests are reported by the analysis agent */ }
   }
   const pyproject = fs.readText('pyproject.toml', LIMIT);
-  if (pyproject) addPkg(nameIn(section(pyproject, 'project') ?? section(pyproject, 'tool.poetry')));
+  if (pyproject) {
+    addPkg(nameIn(section(pyproject, 'project') ?? section(pyproject, 'tool.poetry')));
+    for (const body of [section(pyproject, 'project.scripts'), section(pyproject, 'tool.poetry.scripts')]) {
+      for (const m of (body ?? '').matchAll(/^\s*["']?([\w.-]+)["']?\s*=/gm)) addCmd(m[1]);
+    }
+  }
   const setupCfg = fs.readText('setup.cfg', LIMIT);
-  if (setupCfg) addPkg(/^name\s*=\s*(\S+)/m.exec(section(setupCfg, 'metadata') ?? '')?.[1]);
+  if (setupCfg) {
+    addPkg(/^name\s*=\s*(\S+)/m.exec(section(setupCfg, 'metadata') ?? '')?.[1]);
+    const scripts = /console_scripts\s*=\s*((?:\n[ \t]+.*)+)/.exec(section(setupCfg, 'options.entry_points') ?? '')?.[1];
+    for (const m of (scripts ?? '').matchAll(/^\s*([\w.-]+)\s*=/gm)) addCmd(m[1]);
+  }
   const setupPy = fs.readText('setup.py', LIMIT);
-  if (setupPy) addPkg(/\bname\s*=\s*["']([^"']+)["']/.exec(setupPy)?.[1]);
+  if (setupPy) {
+    addPkg(/\bname\s*=\s*["']([^"']+)["']/.exec(setupPy)?.[1]);
+    const scripts = /console_scripts['"]\s*:\s*\[([^\]]*)\]/.exec(setupPy)?.[1];
+    for (const m of (scripts ?? '').matchAll(/["']\s*([\w.-]+)\s*=/g)) addCmd(m[1]);
+  }
   const cargo = fs.readText('Cargo.toml', LIMIT);
-  if (cargo) addPkg(nameIn(section(cargo, 'package')));
+  if (cargo) {
+    const name = nameIn(section(cargo, 'package'));
+    addPkg(name);
+    if (fs.isFile('src/main.rs')) addCmd(name);
+    for (const m of cargo.matchAll(/^\[\[bin\]\]\s*\n(?:[^[]*?\n)?\s*name\s*=\s*["']([^"']+)["']/gm)) addCmd(m[1]);
+  }
   const gomod = fs.readText('go.mod', LIMIT);
   const mod = gomod ? /^module\s+(\S+)/m.exec(gomod)?.[1] : undefined;
   if (mod) {
     packageNames.add(mod.toLowerCase());
     repoNames.add(mod.split('/').pop()!.toLowerCase());
+    if (fs.isFile('main.go')) addCmd(mod.split('/').pop());
+    for (const e of fs.list('cmd')) if (e.dir) addCmd(e.name);
   }
   const pom = fs.readText('pom.xml', LIMIT);
   // The project's own artifactId comes after the <parent> block, if any.
@@ -55,14 +89,20 @@ export function projectIdentity(fs: RepoFs): ProjectIdentity {
       if (typeof j.name === 'string') { addPkg(j.name); addPkg(j.name.split('/').pop()); }
     } catch { /* reported by the analysis agent */ }
   }
-  for (const e of fs.list('.')) if (e.file && e.name.endsWith('.gemspec')) addPkg(e.name.replace(/\.gemspec$/, ''));
+  for (const e of fs.list('.')) {
+    if (!e.file || !e.name.endsWith('.gemspec')) continue;
+    addPkg(e.name.replace(/\.gemspec$/, ''));
+    const spec = fs.readText(e.name, LIMIT) ?? '';
+    const list = /\.executables\s*=\s*(?:%w[[(]([^\])]*)[\])]|\[([^\]]*)\])/.exec(spec);
+    for (const n of (list?.[1] ?? list?.[2] ?? '').split(/[\s,'"]+/)) addCmd(n);
+  }
 
   // The remote in .git/config names the repository even when the folder was renamed.
   const gitConfig = fs.readText('.git/config', LIMIT);
   const url = gitConfig ? /\[remote "origin"\][^[]*?url\s*=\s*(\S+)/s.exec(gitConfig)?.[1] : undefined;
   if (url) repoNames.add(repoNameFromUrl(url));
   for (const n of packageNames) repoNames.add(n.split('/').pop()!);
-  return { packageNames, repoNames };
+  return { packageNames, repoNames, commandNames };
 }
 
 /** The body of an INI/TOML section: from its `[header]` line to the next header line. */

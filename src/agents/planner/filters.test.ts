@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CandidateStep } from '../../protocol/plan.js';
-import { addsDependency, clonesRepository, otherDistribution, filterEvidence, installsReleasedSelf, isCiHousekeeping, isInformational, isNonBuildWorkflow, runsMissingScript } from './filters.js';
+import { addsDependency, clonesRepository, otherDistribution, filterEvidence, installsReleasedSelf, isCiHousekeeping, isInformational, isNonBuildWorkflow, runsMissingScript, runsOwnCommand } from './filters.js';
 import { mergeCandidates } from './merge.js';
 
 const identity = { packageNames: new Set(['ripgrep', 'github.com/acme/tool']), repoNames: new Set(['ripgrep', 'tool']) };
@@ -73,4 +73,24 @@ it('commands of other distributions and git clones are recognised', () => {
   expect(otherDistribution('make')).toBeUndefined();
   expect(clonesRepository('git clone URL --bare')).toBe(true);
   expect(clonesRepository('git submodule update --init')).toBe(false);
+});
+
+describe('runsOwnCommand', () => {
+  const own = { packageNames: new Set(['@acme/mytool']), repoNames: new Set(['mytool-repo']), commandNames: new Set(['mytool', 'mt']) };
+  it('usage of the project\'s own command, directly or through a package runner', () => {
+    for (const c of ['mytool --help', 'mytool init my-app', 'mt serve --port 8080', 'npx mytool init', 'pnpm dlx mytool@latest new x', 'npx --yes @acme/mytool', 'DEBUG=1 mytool build', 'uvx mytool check .']) {
+      expect(runsOwnCommand(c, own), c).toBeDefined();
+    }
+  });
+  it('not build tools that share a name, runner calls with a known stage, or other commands', () => {
+    for (const c of ['npm install', 'npx jest', 'make mytool', './mytool --help', 'mytool-repo --help', 'node bin/mytool.js']) expect(runsOwnCommand(c, own), c).toBeUndefined();
+    const selfHosted = { packageNames: new Set(['poetry', 'jest']), repoNames: new Set<string>(), commandNames: new Set(['poetry', 'jest']) };
+    for (const c of ['poetry install', 'npx jest --ci', 'yarn jest']) expect(runsOwnCommand(c, selfHosted), c).toBeUndefined();
+  });
+  it('filterEvidence leaves usage examples from the docs out, whatever stage the section gave them', () => {
+    const s = (command: string, stage: CandidateStep['stage'], kind: 'ci' | 'docs' = 'docs'): CandidateStep => ({ stage, command, source: { kind, file: 'README.md' }, confidence: 0.6, platform: 'any' });
+    const r = filterEvidence([s('npm ci', 'install'), s('npx mytool init', 'install'), s('mytool --help', 'run'), s('npm test', 'test'), s('mytool selftest', 'test', 'ci')], own);
+    expect(r.kept.map((c) => c.command)).toEqual(['npm ci', 'npm test', 'mytool selftest']);
+    expect(r.left.map((l) => l.why)).toEqual([expect.stringMatching(/usage examples of the project's own command \(mytool\)/), expect.stringMatching(/usage examples/)]);
+  });
 });

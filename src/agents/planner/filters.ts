@@ -6,6 +6,8 @@
  */
 import type { CandidateStep } from '../../protocol/plan.js';
 import type { ProjectIdentity } from '../documentation/project-identity.js';
+import { stageOfCommand } from '../documentation/command-facts.js';
+import { isKnownCommandWord } from '../documentation/shell-block.js';
 
 /** Installers of released software: system package managers and language "install a tool" commands. */
 const SYSTEM_INSTALLERS = new Set(['apt', 'apt-get', 'aptitude', 'dnf', 'yum', 'pacman', 'yay', 'paru', 'zypper', 'emerge', 'pkg', 'pkg_add', 'pkgin', 'pkgman', 'xbps-install', 'apk', 'snap', 'flatpak', 'nix-env', 'nix', 'flox', 'guix', 'brew', 'port', 'choco', 'scoop', 'winget', 'conda', 'mamba', 'micromamba', 'pipx', 'dpkg', 'rpm', 'eopkg', 'swupd']);
@@ -49,6 +51,38 @@ export function installsReleasedSelf(command: string, identity: ProjectIdentity)
     if ((a === 'curl' || a === 'wget') && args.some((x) => /\/(releases\/download|releases\/latest|tarball|zipball|archive)\//.test(x) && [...identity.repoNames].some((n) => x.toLowerCase().includes(`/${n}/`)))) return true;
     return false;
   });
+}
+
+/** Runners that fetch or find a package's command and run it: `npx x`, `pnpm dlx x`, `uvx x`. */
+function runnerTool(w: string[]): string | undefined {
+  let i: number;
+  if (/^(npx|pnpx|bunx|uvx)$/.test(w[0])) i = 1;
+  else if (/^(npm|pnpm|yarn|bun)$/.test(w[0]) && /^(exec|dlx|x)$/.test(w[1] ?? '')) i = 2;
+  else if (w[0] === 'pipx' && w[1] === 'run') i = 2;
+  else return undefined;
+  while ((w[i] ?? '').startsWith('-')) i++;
+  return w[i]?.replace(/(?<=.)@[^/]*$/, '');
+}
+
+/**
+ * The command runs the project's own CLI as its users would (`mytool --help`, `npx mytool init`,
+ * `uvx mytool`): a usage example, not a step of installing, building or testing the checkout.
+ * A name that is also a common tool (a project called `make` or `poetry` building itself with
+ * itself) is not taken for an example, nor a runner call whose words name a known stage
+ * (`npx jest` in jest's own README runs its tests).
+ */
+export function runsOwnCommand(command: string, identity: ProjectIdentity): string | undefined {
+  // Not the folder names: a checkout's folder may be called anything.
+  const names = new Set([...(identity.commandNames ?? []), ...[...identity.packageNames].map((n) => n.split('/').pop()!)]);
+  if (!names.size) return undefined;
+  const w = segmentsOf(command)[0];
+  if (!w) return undefined;
+  const first = w[0].toLowerCase();
+  if (names.has(first) && !isKnownCommandWord(first)) return first;
+  const tool = runnerTool(w)?.toLowerCase();
+  const own = tool && (names.has(tool) || identity.packageNames.has(tool)) ? tool : undefined;
+  if (own && (stageOfCommand(w.join(' ')) ?? 'run') === 'run') return own.split('/').pop();
+  return undefined;
 }
 
 /** CI steps that maintain the project rather than build or test it. */
@@ -158,6 +192,7 @@ export function filterEvidence(candidates: CandidateStep[], identity: ProjectIde
     else if (c.source.kind === 'docs' && addsDependency(c.command)) why = "add a dependency to a manifest (instructions for users' own projects)";
     else if (isInformational(c.command)) why = 'only prints information';
     else if (c.source.kind === 'docs' && runsMissingScript(c.command, exists, c.cwd)) why = 'run a script the repository does not contain (examples for users)';
+    else if (c.source.kind === 'docs' && runsOwnCommand(c.command, identity)) why = `are usage examples of the project's own command (${runsOwnCommand(c.command, identity)}), not steps of building it`;
     if (why) left.push({ candidate: c, why });
     else kept.push(c);
   }
