@@ -276,6 +276,37 @@ describe('Markdown code blocks', () => {
     expect(find(candidates, 'make check').source.detail).toBe('markdown-indented');
   });
 
+  it('a folder tree drawn in a shell block is no command, nor is its root line', () => {
+    const fs = fixtureRepo({
+      'CONTRIBUTING.md': dedent(`
+        ## Layout
+
+        ${fence}sh
+        serve
+        ├── config
+        │  └── husky
+        ├── source
+        │  └── main.ts
+        └── package.json
+        ${fence}
+
+        ${fence}
+        proj
+        |-- src
+        |   \`-- main.c
+        \`-- Makefile
+        ${fence}
+
+        ## Testing
+
+        ${fence}sh
+        pnpm test
+        ${fence}
+      `),
+    });
+    expect(cmds(extractDocs(fs).candidates)).toEqual(['pnpm test']);
+  });
+
   it('drops `git clone` of this repository and the `cd` into it; `cd` into a folder of the checkout becomes the cwd', () => {
     const fs = fixtureRepo({
       'package.json': JSON.stringify({ name: 'widget' }),

@@ -112,6 +112,9 @@ function opensQuote(text: string): boolean {
 
 const HEREDOC = /<<-?\s*(['"]?)([A-Za-z_][\w-]*)\1/;
 
+/** A line of a drawn folder tree: box-drawing characters or ASCII `|--`, `+--`, `` `-- ``. */
+const TREE_LINE = /^\s*([\u2500-\u257F]|[|+`]--|\|\s+[|+`\u2500-\u257F])/;
+
 /**
  * Commands in a block. `consoleMode`: `# ` is a prompt. Lines without a prompt are output when the
  * block uses prompts anywhere.
@@ -122,6 +125,9 @@ export function commandsInBlock(lines: BlockLine[], opts: { consoleMode?: boolea
   // prompt appears (`> fd pattern` followed by the files it prints); next to `$ ` lines it is
   // output (npm prints `> pkg@1.0.0 build`) or a continuation prompt.
   const nonBlank = lines.filter((l) => l.text.trim());
+  // A folder tree (`├── src`, `|-- lib`) in a shell-labelled block: a picture, no commands, not
+  // even its first line (the root folder's name).
+  if (nonBlank.filter((l) => TREE_LINE.test(l.text)).length >= 2) return [];
   const unixPrompted = lines.some((l) => matchPrompt(l.text, consoleMode) !== undefined);
   const gtPrompt = nonBlank.length > 0 && (nonBlank.every((l) => /^\s*>\s/.test(l.text)) || (!unixPrompted && /^\s*>\s/.test(nonBlank[0].text)));
   const usesPrompts = gtPrompt || unixPrompted;
@@ -165,6 +171,7 @@ export function commandsInBlock(lines: BlockLine[], opts: { consoleMode?: boolea
       if (!trimmed) continue;
       if (trimmed.startsWith('#') || trimmed.startsWith('//') || /^rem\s/i.test(trimmed) || trimmed.startsWith('::')) continue;
       if (/^(>>>|\.\.\.)\s/.test(trimmed)) continue; // Python REPL inside a shell session
+      if (TREE_LINE.test(trimmed)) continue;
       cur = { command: '', line, platform: promptPlatform ?? (opts.windows ? 'windows' : undefined) };
     }
     if (!cur) continue;
