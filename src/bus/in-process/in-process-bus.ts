@@ -16,7 +16,7 @@ import { NovaError, ValidationError, errorMessage } from '../../errors.js';
 import type { Store } from '../../store/store.js';
 import { Mailbox } from './mailbox.js';
 import { jsonBytesUpperBound } from './json-size.js';
-import { CommLog, type DeliveryStatus, type LogRecord } from './comm-log.js';
+import { CommLog, type DeliveryStatus, type LogRecord } from '../comm-log.js';
 
 export interface InProcessBusOptions {
   /** With a store, every message and its delivery status is logged to the `messages` table. */

@@ -12,6 +12,7 @@ import { Message, PRIORITY_RANK } from '../../protocol/message.js';
 import { zodIssues } from '../../protocol/validate.js';
 import { errorMessage } from '../../errors.js';
 import type { BusScripts, StreamKeys } from './scripts.js';
+import type { DeliveryStatus } from '../comm-log.js';
 
 export interface GroupConsumerOptions {
   redis: Redis;
@@ -38,6 +39,8 @@ export interface GroupConsumerOptions {
   log: (line: string) => void;
   /** Told when a retry was scheduled, so the promoter can wake up in time for it. */
   onRetryScheduled?: (dueMs: number) => void;
+  /** Told each delivery status of a valid message (for the communication log). */
+  onStatus?: (message: Message, status: DeliveryStatus, attempt: number, error: string | null) => void;
 }
 
 type Entry = { stream: string; id: string; fields: string[]; deliveries: number; rank: number };
@@ -162,9 +165,12 @@ export class GroupConsumer {
       return;
     }
     if (attempt > o.retry.maxAttempts) {
-      await this.dead(e.stream, e.id, del, raw, `delivery attempted ${attempt - 1} times; the consumer stopped or died each time`, attempt - 1);
+      const why = `delivery attempted ${attempt - 1} times; the consumer stopped or died each time`;
+      await this.dead(e.stream, e.id, del, raw, why, attempt - 1);
+      o.onStatus?.(message, 'dead', attempt - 1, why);
       return;
     }
+    o.onStatus?.(message, 'delivered', attempt, null);
     // Reset the entry's idle time while the handler runs so XAUTOCLAIM elsewhere leaves it alone.
     const heartbeat = setInterval(() => {
       o.redis.call('XCLAIM', e.stream, o.group, o.consumer, 0, e.id, 'JUSTID').catch(() => {});
@@ -181,9 +187,12 @@ export class GroupConsumer {
     }
     if (!failed) {
       await o.scripts.run('ack', [e.stream], [o.group, e.id, del]);
+      o.onStatus?.(message, 'acked', attempt, null);
     } else if (attempt >= o.retry.maxAttempts) {
       await this.dead(e.stream, e.id, del, raw, errorMessage(failure), attempt);
+      o.onStatus?.(message, 'dead', attempt, errorMessage(failure));
     } else {
+      o.onStatus?.(message, 'failed', attempt, errorMessage(failure));
       const due = Date.now() + backoffMs(o.retry, attempt);
       const payload = JSON.stringify({ t: o.retryStream, m: raw, a: attempt + 1, u: ulid() });
       await o.scripts.run('retry', [e.stream, o.keys.delayed], [o.group, e.id, del, due, payload]);

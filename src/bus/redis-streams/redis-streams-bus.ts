@@ -15,6 +15,8 @@ import { NovaError, errorMessage } from '../../errors.js';
 import { connectRedis, duplicateConnection } from './redis-connection.js';
 import { BusScripts, PRIORITIES_HIGH_FIRST, StreamKeys } from './scripts.js';
 import { GroupConsumer } from './group-consumer.js';
+import { CommLog, type DeliveryStatus } from '../comm-log.js';
+import type { Store } from '../../store/store.js';
 
 export interface RedisStreamsBusOptions {
   url: string;
@@ -29,6 +31,12 @@ export interface RedisStreamsBusOptions {
   topicMaxLen?: number;
   connectTimeoutMs?: number;
   log?: (line: string) => void;
+  /**
+   * With a store, every message and its delivery status is logged to its `messages` table, as on
+   * the in-process bus. Give every process on the bus the same store (PostgreSQL): the sender
+   * writes "queued", the consumer "delivered" and then "acked", "failed" or "dead".
+   */
+  store?: Store;
 }
 
 const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 3, baseDelayMs: 100, maxDelayMs: 5000 };
@@ -55,6 +63,7 @@ export class RedisStreamsBus implements MessageBus {
   private promoter?: NodeJS.Timeout;
   private closed = false;
   private readonly log: (line: string) => void;
+  private readonly commLog?: CommLog;
 
   private constructor(private readonly redis: Redis, private readonly o: RedisStreamsBusOptions) {
     this.keys = new StreamKeys(o.prefix ?? 'nova:bus');
@@ -62,7 +71,13 @@ export class RedisStreamsBus implements MessageBus {
     this.retry = { ...DEFAULT_RETRY, ...o.retry };
     if (this.retry.maxAttempts < 1) throw new NovaError('BAD_INPUT', 'retry.maxAttempts must be at least 1');
     this.log = o.log ?? ((l) => process.stderr.write(l + '\n'));
+    this.commLog = o.store ? new CommLog(o.store, { log: this.log }) : undefined;
   }
+
+  /** One log record per status change; the log's upsert keeps the newest across processes. */
+  private logStatus = (message: Message, status: DeliveryStatus, attempts: number, error: string | null, body?: string): void => {
+    this.commLog?.touch({ message, body, status, attempts, error, acceptedAt: Date.now(), dirty: false, inserted: false });
+  };
 
   /** Connect (throws NovaError UNAVAILABLE when Redis cannot be reached). */
   static async open(o: RedisStreamsBusOptions): Promise<RedisStreamsBus> {
@@ -101,7 +116,9 @@ export class RedisStreamsBus implements MessageBus {
     const stream = this.streamFor(m);
     this.touched.add(stream);
     const trim = isTopic ? ['MAXLEN', '~', String(this.o.topicMaxLen ?? 10_000)] : [];
-    await this.track(this.redis.call('XADD', stream, ...trim, '*', 'm', JSON.stringify(m), 'a', '1'));
+    const body = JSON.stringify(m);
+    await this.track(this.redis.call('XADD', stream, ...trim, '*', 'm', body, 'a', '1'));
+    this.logStatus(m, 'queued', 0, null, body);
     return m;
   }
 
@@ -151,6 +168,7 @@ export class RedisStreamsBus implements MessageBus {
       deleteOnAck: c.deleteOnAck, startId: c.startId, retry: this.retry,
       claimIdleMs: this.claimIdleMs, blockMs: this.o.blockMs ?? 1000, batch: 8, deadMaxLen: 100_000,
       handler: c.handler, log: this.log, onRetryScheduled: (due) => this.wakePromoterAt(due),
+      ...(this.commLog ? { onStatus: this.logStatus } : {}),
     });
     try {
       await consumer.start();
@@ -235,7 +253,9 @@ export class RedisStreamsBus implements MessageBus {
     const m = this.validate({ ...reply, to_agent: request.from_agent, parent_message_id: request.message_id } as MessageInput);
     const fallback = this.keys.agent(request.from_agent, m.priority);
     this.touched.add(fallback);
-    await this.track(this.scripts.run('reply', [this.keys.wait(request.message_id), fallback], [JSON.stringify(m)]));
+    const body = JSON.stringify(m);
+    await this.track(this.scripts.run('reply', [this.keys.wait(request.message_id), fallback], [body]));
+    this.logStatus(m, 'queued', 0, null, body);
     return m;
   }
 
@@ -254,7 +274,10 @@ export class RedisStreamsBus implements MessageBus {
             for (const [id, fields] of items) {
               last = id;
               const parsed = Message.safeParse(safeJson(fields[fields.indexOf('m') + 1]));
-              if (parsed.success && parsed.data.parent_message_id) this.pending.get(parsed.data.parent_message_id)?.resolve(parsed.data);
+              if (parsed.success && parsed.data.parent_message_id) {
+                this.pending.get(parsed.data.parent_message_id)?.resolve(parsed.data);
+                this.logStatus(parsed.data, 'acked', 1, null);
+              }
               else if (!parsed.success) this.log(`bus inbox: dropped an invalid reply ${id}`);
               await this.redis.call('XDEL', key, id);
             }
@@ -359,6 +382,7 @@ export class RedisStreamsBus implements MessageBus {
       await this.redis.del(this.keys.inbox(this.instance)).catch(() => {});
     }
     await this.redis.quit().catch(() => this.redis.disconnect());
+    await this.commLog?.close();
   }
 }
 

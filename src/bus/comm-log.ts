@@ -8,10 +8,10 @@
  * Trade-off (documented for users of the embedded bus): a crash loses at most the last few
  * milliseconds of log; delivery itself is in memory either way.
  */
-import { sql, type Store } from '../../store/store.js';
-import type { Message } from '../../protocol/message.js';
-import type { MessagesTable } from '../../store/schema.js';
-import { NovaError, errorMessage } from '../../errors.js';
+import { sql, type Store } from '../store/store.js';
+import type { Message } from '../protocol/message.js';
+import type { MessagesTable } from '../store/schema.js';
+import { NovaError, errorMessage } from '../errors.js';
 
 export type DeliveryStatus = 'queued' | 'delivered' | 'acked' | 'failed' | 'dead' | 'expired';
 
@@ -34,6 +34,16 @@ export interface CommLogOptions {
   rowsPerStatement?: number;
   log?: (line: string) => void;
 }
+
+/** Order of delivery statuses within one attempt: a later one never gives way to an earlier one. */
+const STATUS_RANK = sql`CASE excluded.status WHEN 'queued' THEN 0 WHEN 'delivered' THEN 1 WHEN 'failed' THEN 2 WHEN 'dead' THEN 4 ELSE 3 END`;
+const STORED_RANK = sql`CASE messages.status WHEN 'queued' THEN 0 WHEN 'delivered' THEN 1 WHEN 'failed' THEN 2 WHEN 'dead' THEN 4 ELSE 3 END`;
+/**
+ * An upsert changes a row only when it is news: a later attempt, or a later status of the same
+ * attempt. Within one process records only move forward anyway; with a bus shared by several
+ * processes (Redis Streams) the sender's "queued" may reach the store after the consumer's "acked".
+ */
+const NEWER = sql<boolean>`(excluded.attempts > messages.attempts OR (excluded.attempts = messages.attempts AND ${STATUS_RANK} >= ${STORED_RANK}))`;
 
 export class CommLog {
   private pending: LogRecord[] = [];
@@ -120,7 +130,8 @@ export class CommLog {
           await sql`INSERT INTO messages (message_id, from_agent, to_agent, message_type, priority, parent_message_id, body, status, attempts, error, created_at, updated_at)
             SELECT value->>0, value->>1, value->>2, value->>3, value->>4, value->>5, value->>6, value->>7, value->>8, value->>9, value->>10, value->>11
             FROM json_each(${packed}) WHERE true
-            ON CONFLICT (message_id) DO UPDATE SET status = excluded.status, attempts = excluded.attempts, error = excluded.error, updated_at = excluded.updated_at`.execute(trx);
+            ON CONFLICT (message_id) DO UPDATE SET status = excluded.status, attempts = excluded.attempts, error = excluded.error, updated_at = excluded.updated_at
+            WHERE ${NEWER}`.execute(trx);
           return;
         }
         for (let i = 0; i < all.length; i += this.rowsPerStatement) {
@@ -130,7 +141,7 @@ export class CommLog {
               attempts: eb.ref('excluded.attempts'),
               error: eb.ref('excluded.error'),
               updated_at: eb.ref('excluded.updated_at'),
-            })))
+            })).where(NEWER))
             .execute();
         }
       });
