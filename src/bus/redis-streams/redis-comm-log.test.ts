@@ -37,7 +37,7 @@ for (const b of storeBackends()) {
         await consumer.consume('worker', async (m) => {
           if (m.content.fail) throw new Error('asked to fail');
           if (m.content.flaky && m.attempt === 1) throw new Error('first attempt fails');
-          if (m.requires_response) await consumer.reply(m, { timestamp: new Date().toISOString(), from_agent: 'worker', message_type: 'pong', content: { n: m.content.n } });
+          if (m.requires_response) await consumer.reply(m, { message_id: `reply-${m.message_id}`, timestamp: new Date().toISOString(), from_agent: 'worker', message_type: 'pong', content: { n: m.content.n } });
         });
         const reply = await sender.request({ message_id: 'req-1', timestamp: new Date().toISOString(), from_agent: 'caller', to_agent: 'worker', message_type: 'ping', content: { n: 7 } }, { timeoutMs: 10_000 });
         expect(reply.content).toEqual({ n: 7 });
