@@ -80,3 +80,22 @@ it('CI jobs that only build still make a Dockerfile install for the same stage a
   const docker = selectCiJobs([s('.github/workflows/ci.yml', 'image', 'build', 'docker build -t app .'), dev('Dockerfile', 'install', 'npm install'), dev('Dockerfile', 'build', 'npm run build')]);
   expect(docker.kept.map((c) => c.command)).toEqual(['docker build -t app .', 'npm install', 'npm run build']);
 });
+
+it('a job with steps only macOS or Windows can run loses to a Linux job that tests as well', () => {
+  const mac = { ...s('.github/workflows/test-package-mac-brew.yml', 'brew', 'system', 'brew update'), platform: 'macos' as const };
+  const r = selectCiJobs([
+    mac,
+    s('.github/workflows/test-package-mac-brew.yml', 'brew', 'test', 'make brew-test'),
+    s('.github/workflows/tests.yml', 'test', 'test', 'make install\nmake test'),
+  ]);
+  expect(r.kept.map((c) => c.command)).toEqual(['make install\nmake test']);
+});
+
+it('one step that installs and then tests is a complete sequence: the Makefile targets for it are alternatives', () => {
+  const r = selectCiJobs([
+    s('.github/workflows/tests.yml', 'test', 'test', 'make install\nmake test'),
+    { ...s('Makefile', undefined, 'build', 'make all'), source: { kind: 'ci', file: 'Makefile', line: 3, detail: 'makefile:all' } },
+  ]);
+  expect(r.kept.map((c) => c.command)).toEqual(['make install\nmake test']);
+  expect(r.left[0].why).toMatch(/already installs and tests/);
+});

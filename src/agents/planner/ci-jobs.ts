@@ -6,6 +6,7 @@
  */
 import type { CandidateStep } from '../../protocol/plan.js';
 import { commandFamilies, isTaskRunner } from './normalize.js';
+import { splitScript, stageOfCommand } from '../documentation/command-facts.js';
 
 const GOOD_NAME = /(^|[-_ /:])(tests?|ci|build|check|unit|main|linux|ubuntu)([-_ /:]|$)/i;
 const SIDE_NAME = /(lint|pre-?commit|format|style|typecheck|types|mypy|docs?|coverage|release|publish|deploy|bench|redistribut|regression|nightly|canary|preview|audit|security|sanitiz|fuzz|msrv|minimal|cross|windows|macos|wasm|android|ios|semver|api-compat|compat)/i;
@@ -26,12 +27,24 @@ interface Job {
 }
 
 function scoreJob(j: Job): number {
-  const stages = new Set(j.steps.map((s) => s.stage));
+  const stages = new Set(j.steps.flatMap((s) => partsOf(s).map((p) => p.stage)));
   let score = (stages.has('test') ? 3 : 0) + (stages.has('install') ? 1 : 0) + (stages.has('build') ? 1 : 0);
   const label = `${j.key.split('#')[0].split('/').pop()} ${j.name}`;
   if (GOOD_NAME.test(label)) score += 2;
   if (SIDE_NAME.test(label)) score -= 3;
+  // A job with steps only macOS or Windows can run (`brew update`, pwsh) is about that system.
+  if (j.steps.some((s) => s.platform === 'macos' || s.platform === 'windows')) score -= 2;
   return score;
+}
+
+/**
+ * The stage and toolchains of each part of a step's script: `make install` then `make test` in one
+ * step installs and tests, whatever the step's own (latest) stage says.
+ */
+export function partsOf(c: CandidateStep): { stage: CandidateStep['stage']; families: string[] }[] {
+  const parts = splitScript(c.command);
+  if (parts.length < 2) return [{ stage: c.stage, families: isTaskRunner(c.command) ? ['*'] : [...commandFamilies(c.command)] }];
+  return parts.map((p) => ({ stage: stageOfCommand(p) ?? c.stage, families: isTaskRunner(p) ? ['*'] : [...commandFamilies(p)] }));
 }
 
 export function selectCiJobs(candidates: CandidateStep[]): { kept: CandidateStep[]; left: { candidate: CandidateStep; why: string }[] } {
@@ -69,7 +82,7 @@ export function selectCiJobs(candidates: CandidateStep[]): { kept: CandidateStep
   // itself, everything they do with that toolchain (any stage) repeats the job another way.
   const chosenSteps = ranked.filter((j) => chosen.has(j.key)).flatMap((j) => j.steps);
   // `docker build`/`docker compose` in a job runs the Dockerfile; it does not replace it.
-  const jobStages = new Set(chosenSteps.filter((s) => !runsContainers(s.command)).map((s) => s.stage));
+  const jobStages = new Set(chosenSteps.filter((s) => !runsContainers(s.command)).flatMap((s) => partsOf(s).map((p) => p.stage)));
   const complete = completeFamilies(chosenSteps);
   const kept: CandidateStep[] = [];
   const left: { candidate: CandidateStep; why: string }[] = [];
@@ -97,10 +110,9 @@ const IMPLICIT_INSTALL = new Set(['go', 'rust', 'java-maven', 'java-gradle', 'do
 function completeFamilies(steps: CandidateStep[]): Set<string> {
   const installs = new Set<string>();
   const tests = new Set<string>();
-  for (const s of steps) {
-    const fams = isTaskRunner(s.command) ? ['*'] : [...commandFamilies(s.command)];
-    if (s.stage === 'test') fams.forEach((f) => tests.add(f));
-    if (s.stage === 'install') fams.forEach((f) => installs.add(f));
+  for (const { stage, families } of steps.flatMap(partsOf)) {
+    if (stage === 'test') families.forEach((f) => tests.add(f));
+    if (stage === 'install') families.forEach((f) => installs.add(f));
   }
   const out = new Set<string>();
   for (const f of tests) {

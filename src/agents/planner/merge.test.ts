@@ -64,6 +64,11 @@ describe('mergeCandidates', () => {
     expect(steps.map((s) => s.command)).toEqual(['tox -e py311', 'npm test']);
     expect(dropped.find((d) => d.candidate.command === 'python -m pytest')?.why).toMatch(/CI already runs python/);
   });
+  it('a CI step that installs and then tests covers the install stage too', () => {
+    const { steps, dropped } = mergeCandidates([c('npm ci && npm test', 'ci', 'test'), c('npm ci', 'manifest', 'install'), c('npm install', 'docs', 'install')]);
+    expect(steps.map((s) => s.command)).toEqual(['npm ci && npm test']);
+    expect(dropped.find((d) => d.candidate.command === 'npm install')?.why).toMatch(/CI already shows how the install stage is done/);
+  });
   it('docs do not displace manifest defaults of a different job', () => {
     const { steps } = mergeCandidates([c('pip install mkdocs', 'docs'), c('pip install -e .', 'manifest')]);
     expect(steps.map((s) => s.command)).toEqual(['pip install mkdocs', 'pip install -e .']);

@@ -8,8 +8,8 @@
  * defaults of a toolchain are dropped for a stage that CI already covers with that toolchain.
  */
 import { STAGE_ORDER, type CandidateStep, type Provenance, type SourceKind } from '../../protocol/plan.js';
-import { commandFamilies, commandIntent, isTaskRunner, normalizeCommand } from './normalize.js';
-import { ciJobOf } from './ci-jobs.js';
+import { commandFamilies, commandIntent, normalizeCommand } from './normalize.js';
+import { ciJobOf, partsOf } from './ci-jobs.js';
 
 export const SOURCE_RANK: Record<SourceKind, number> = { ci: 0, memory: 1, docs: 2, llm: 3, manifest: 4, default: 5 };
 
@@ -55,10 +55,13 @@ export function mergeCandidates(candidates: CandidateStep[]): MergeResult {
   const ciStages = new Set<string>();
   for (const { c } of usable) {
     if (c.source.kind !== 'ci') continue;
-    ciStages.add(`${c.cwd ?? '.'}\0${c.stage}`);
-    for (const fam of commandFamilies(c.command)) ciCoverage.add(`${c.cwd ?? '.'}\0${c.stage}\0${fam}`);
-    // A task runner (`make test`, `./scripts/test.sh`) stands for whatever toolchain it wraps.
-    if (isTaskRunner(c.command)) ciCoverage.add(`${c.cwd ?? '.'}\0${c.stage}\0*`);
+    // Each part of a script counts for its own stage (`make install` then `make test` in one step
+    // covers install too); a task runner (`make test`, `./scripts/test.sh`) stands for whatever
+    // toolchain it wraps (`*`).
+    for (const part of partsOf(c)) {
+      ciStages.add(`${c.cwd ?? '.'}\0${part.stage}`);
+      for (const fam of part.families) ciCoverage.add(`${c.cwd ?? '.'}\0${part.stage}\0${fam}`);
+    }
   }
 
   const byKey = new Map<string, MergedStep>();
