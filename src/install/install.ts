@@ -5,7 +5,7 @@
  * The phases are plain functions so the workflow engine (workflows/install-repository.json) can
  * run them as agent capabilities, and tests can call them directly.
  */
-import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { ulid } from 'ulid';
 import type { Config } from '../config.js';
@@ -24,6 +24,7 @@ import { provisionToolchain } from '../sandbox/toolchain.js';
 import { basePath } from '../sandbox/env.js';
 import { errorMessage, NovaError } from '../errors.js';
 import { stepLimits, type InstallLimits } from './limits.js';
+import { discardRunFolder } from './discard-run-folder.js';
 import { boundedProvider, createLlmProvider } from '../llm/provider.js';
 
 export interface InstallOptions {
@@ -111,7 +112,9 @@ async function runInstall(o: InstallOptions, signal: AbortSignal): Promise<Insta
     const sandbox = await createSandbox(o.sandbox ?? o.config.sandbox, { workspace: ws.workspace, home: ws.home, tmp: ws.tmp, ecosystems: plan.ecosystems, warn: o.log, hide: [o.config.home] });
     sandboxKind = sandbox.kind;
     try {
-      const tool = await provisionToolchain({ sandbox, ecosystems: plan.ecosystems });
+      // Tool versions are kept between runs (keyed by the files the tools resolve to): probing
+      // them starts a sandbox and `npm --version` on every run otherwise.
+      const tool = await provisionToolchain({ sandbox, ecosystems: plan.ecosystems, probeCacheFile: join(o.config.home, 'cache', 'toolchain-probes.json') });
       warnings.push(...tool.notes);
       // `npm install -g` (CI and Dockerfiles use it for tools such as node-gyp) goes into the run's
       // home: the host's Node.js folder is read-only in the sandbox.
@@ -152,7 +155,8 @@ async function runInstall(o: InstallOptions, signal: AbortSignal): Promise<Insta
       return outcome;
     } finally {
       await sandbox.dispose();
-      if (outcome && !outcome.workspace) rmSync(runDir, { recursive: true, force: true });
+      // In the background: the user need not wait for tens of thousands of files to go.
+      if (outcome && !outcome.workspace) discardRunFolder(o.config.home, runDir);
     }
   } catch (e) {
     // Bad input (no sandbox available, …) is the caller's to report; the run is still closed.

@@ -20,6 +20,8 @@ import semver from 'semver';
 import type { Ecosystem } from '../protocol/plan.js';
 import type { ExecResult, Sandbox, SandboxLimits } from './sandbox.js';
 import { parseVersion, satisfies, toRange, type ConstraintKind } from './toolchain-versions.js';
+import { basePath } from './env.js';
+import { ProbeCache } from './probe-cache.js';
 
 export interface ToolStatus {
   tool: string;
@@ -47,6 +49,11 @@ export interface ProvisionOptions {
   /** Limits for each provisioning command (default: 5 minutes, 2 GiB). */
   limits?: SandboxLimits;
   onOutput?: (chunk: string, stream: 'stdout' | 'stderr') => void;
+  /**
+   * File keeping the first probe's versions between runs (see probe-cache.ts); used only by
+   * sandboxes that see the host's filesystem. Without it every run probes.
+   */
+  probeCacheFile?: string;
 }
 
 const DEFAULT_LIMITS: SandboxLimits = { timeoutMs: 5 * 60_000, memoryBytes: 2 * 1024 ** 3, maxProcesses: 512 };
@@ -106,6 +113,21 @@ class Provisioner {
     return this.o.sandbox.exec({ command, network, cwd, limits: this.limits, env: this.env, pathPrepend: this.pathPrepend, onOutput: this.o.onOutput });
   }
 
+  /**
+   * The first probe (PATH and environment as every run starts them) through the cache, when there
+   * is one for this sandbox.
+   */
+  async probeInitial(cmds: { tool: string; cmd: string }[]): Promise<Map<string, string | undefined>> {
+    const file = this.o.probeCacheFile;
+    if (!file || this.o.sandbox.kind === 'docker' || this.pathPrepend.length) return this.probe(cmds);
+    const cache = new ProbeCache(file, this.o.sandbox.kind, basePath());
+    const cached = cache.lookup(cmds);
+    if (cached) return cached;
+    const found = await this.probe(cmds);
+    cache.store(cmds, found);
+    return found;
+  }
+
   /** Versions of several tools in one sandboxed command: `tool<TAB>first line` per tool. */
   async probe(cmds: { tool: string; cmd: string }[]): Promise<Map<string, string | undefined>> {
     const script = cmds
@@ -128,7 +150,7 @@ class Provisioner {
       const pmCmd = PM_PROBES[e.packageManager];
       if (pmCmd && !probes.has(e.packageManager)) probes.set(e.packageManager, { tool: e.packageManager, cmd: pmCmd, eco: e.name });
     }
-    const found = probes.size ? await this.probe([...probes.values()]) : new Map<string, string | undefined>();
+    const found = probes.size ? await this.probeInitial([...probes.values()]) : new Map<string, string | undefined>();
 
     this.nodeVersion = found.get('node');
     for (const p of probes.values()) {
