@@ -78,5 +78,7 @@ describe('command facts', () => {
     expect(isReleaseCommand('docker push ghcr.io/a/b')).toBe(true);
     expect(isReleaseCommand('gh issue close 1')).toBe(true);
     expect(isReleaseCommand('npm test')).toBe(false);
+    for (const c of ['./release.sh', 'bash scripts/publish-docs.sh', 'python tools/deploy.py --prod']) expect(isReleaseCommand(c), c).toBe(true);
+    for (const c of ['./build-release-notes-tool', 'cargo build --release', './scripts/test.sh']) expect(isReleaseCommand(c), c).toBe(false);
   });
 });

@@ -339,6 +339,7 @@ const RELEASE_PATTERNS: RegExp[] = [
   /\baws (s3|ecr|ecs|cloudformation|lambda|deploy)\b/, /\bgcloud\b/, /\bkubectl\b/, /\bhelm (upgrade|install|push)\b/,
   /\bfirebase deploy\b/, /\bvercel\b/, /\bnetlify deploy\b/, /\bgit push\b/, /\bghp-import\b/, /\bmkdocs gh-deploy\b/,
   /\bsemantic-release\b/, /\bchangeset publish\b/, /\blerna publish\b/, /\bdotnet nuget push\b/, /\bnuget push\b/, /\bgoreleaser\b/,
+  /(^|[\s/])(release|publish|deploy)[\w-]*\.(sh|bash|py|rb|js|mjs|ts)\b/,
   /\bheroku\b/, /scan\.coverity\.com|\bcov-build\b/, /\bflyctl deploy\b/, /\bwrangler (publish|deploy)\b/, /\bsurge\b/, /\bgh-pages\b/, /\bcosign\b/, /\bscp\b/, /\brsync\b.*@/,
 ];
 export function isReleaseCommand(script: string): boolean {

@@ -276,6 +276,44 @@ describe('Markdown code blocks', () => {
     expect(find(candidates, 'make check').source.detail).toBe('markdown-indented');
   });
 
+  it('sections about releasing and release scripts are not steps; a "Release build" section is', () => {
+    const fs = fixtureRepo({
+      'README.md': dedent(`
+        ## Building
+
+        ${fence}sh
+        ./mvnw -B package
+        ${fence}
+
+        ## Release Process
+
+        Release process is triggered by
+
+            ./release.sh
+
+        ## How to release a new version?
+
+        ${fence}sh
+        ./mvnw versions:set -DnewVersion=2.0
+        ${fence}
+
+        ## Release build
+
+        ${fence}sh
+        ./mvnw -B -Prelease package
+        ${fence}
+
+        ## Maintainers
+
+        ${fence}sh
+        npm publish --access public
+        ./scripts/publish.sh
+        ${fence}
+      `),
+    });
+    expect(cmds(extractDocs(fs).candidates)).toEqual(['./mvnw -B package', './mvnw -B -Prelease package']);
+  });
+
   it('a folder tree drawn in a shell block is no command, nor is its root line', () => {
     const fs = fixtureRepo({
       'CONTRIBUTING.md': dedent(`

@@ -13,8 +13,8 @@ import { plainTextBlocks } from './plaintext.js';
 import { asciidocBlocks } from './asciidoc.js';
 import type { DocBlock } from './doc-block.js';
 import { classifyLang, commandsInBlock, isConsoleLang, isKnownCommandWord, looksLikeShellBlock } from './shell-block.js';
-import { findPlaceholders, isLintCommand, platformOfCommand, stageOfScript, commandWords } from './command-facts.js';
-import { sectionFacts, SECTION_CONFIDENCE } from './sections.js';
+import { findPlaceholders, isLintCommand, isReleaseCommand, platformOfCommand, stageOfScript, commandWords } from './command-facts.js';
+import { isReleaseSection, sectionFacts, SECTION_CONFIDENCE } from './sections.js';
 import { projectIdentity, repoNameFromUrl, type ProjectIdentity } from './project-identity.js';
 
 export interface DocumentInfo {
@@ -100,6 +100,7 @@ function candidatesFromBlocks(blocks: DocBlock[], doc: DocInfo, fs: RepoFs, iden
     if (langKind === 'other') continue;
     const consoleMode = isConsoleLang(block.lang);
     if (langKind === 'unknown' && !looksLikeShellBlock(block.lines, consoleMode)) continue;
+    if (isReleaseSection(block.headings)) continue;
     const section = sectionFacts(block.headings, block.lead, doc.kind);
     const cmds = commandsInBlock(block.lines, { consoleMode, windows: langKind === 'windows' });
 
@@ -147,6 +148,7 @@ function candidatesFromBlocks(blocks: DocBlock[], doc: DocInfo, fs: RepoFs, iden
         clonedName = undefined;
       }
       if (/^(exit|clear|cls|logout|deactivate)$/.test(command.trim()) || GIT_HOUSEKEEPING.test(command.trim())) continue;
+      if (isReleaseCommand(command)) continue; // `npm publish`, `./release.sh`: maintainers releasing, not building
 
       const needsInput = findPlaceholders(command);
       const cmdPlatform = c.platform ?? platformOfCommand(command);

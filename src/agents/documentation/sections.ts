@@ -65,3 +65,15 @@ export function sectionFacts(headings: string[], lead: string, fileKind: string)
 export const SECTION_CONFIDENCE: Record<SectionKind, number> = {
   dev: 0.7, test: 0.7, build: 0.65, install: 0.6, other: 0.5, usage: 0.4,
 };
+
+const RELEASE = /\b(releas(e|es|ing)|publish(ing)?|deploy(s|ing|ment)?|cut(ting)? a (new )?version|version bump)\b/i;
+
+/**
+ * The block sits in a section about releasing or deploying the project ("Release Process", "How
+ * to release a new version?", "Publishing"): maintainers' steps, not building the checkout. A
+ * heading that also says build/test/install ("Release build") is about those instead.
+ */
+export function isReleaseSection(headings: string[]): boolean {
+  const h = headings[headings.length - 1];
+  return !!h && RELEASE.test(h) && !TEST.test(h) && !BUILD.test(h) && !INSTALL.test(h);
+}

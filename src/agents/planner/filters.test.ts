@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CandidateStep } from '../../protocol/plan.js';
-import { addsDependency, clonesRepository, otherDistribution, filterEvidence, installsReleasedSelf, isCiHousekeeping, isInformational, isNonBuildWorkflow, runsMissingScript, runsOwnCommand } from './filters.js';
+import { addsDependency, clonesRepository, otherDistribution, filterEvidence, installsReleasedSelf, isCiHousekeeping, isInformational, isNonBuildWorkflow, runsMissingScript, runsOwnCommand, generatesIdeFiles } from './filters.js';
 import { mergeCandidates } from './merge.js';
 
 const identity = { packageNames: new Set(['ripgrep', 'github.com/acme/tool']), repoNames: new Set(['ripgrep', 'tool']) };
@@ -93,4 +93,9 @@ describe('runsOwnCommand', () => {
     expect(r.kept.map((c) => c.command)).toEqual(['npm ci', 'npm test', 'mytool selftest']);
     expect(r.left.map((l) => l.why)).toEqual([expect.stringMatching(/usage examples of the project's own command \(mytool\)/), expect.stringMatching(/usage examples/)]);
   });
+});
+
+it('IDE project generation is not a step', () => {
+  for (const c of ['./gradlew eclipse', 'gradle cleanIdea idea', 'mvn eclipse:eclipse']) expect(generatesIdeFiles(c), c).toBe(true);
+  for (const c of ['./gradlew build', './gradlew eclipse build', 'mvn verify', 'make idea']) expect(generatesIdeFiles(c), c).toBe(false);
 });

@@ -85,6 +85,17 @@ export function runsOwnCommand(command: string, identity: ProjectIdentity): stri
   return undefined;
 }
 
+/** `./gradlew eclipse`, `gradle idea`, `mvn eclipse:eclipse`: project files for an IDE, nothing built or tested. */
+export function generatesIdeFiles(command: string): boolean {
+  const segs = segmentsOf(command);
+  return segs.length > 0 && segs.every((w) => {
+    const targets = w.slice(1).filter((x) => !x.startsWith('-'));
+    if (/^(gradle|\.\/gradlew|gradlew)$/.test(w[0])) return targets.length > 0 && targets.every((t) => /(^|:)(eclipse|idea|cleanEclipse|cleanIdea|openIdea|eclipseClasspath)$/.test(t));
+    if (/^(mvn|\.\/mvnw|mvnw)$/.test(w[0])) return targets.length > 0 && targets.every((t) => /^(eclipse|idea):/.test(t));
+    return false;
+  });
+}
+
 /** CI steps that maintain the project rather than build or test it. */
 export function isCiHousekeeping(command: string): boolean {
   return segmentsOf(command).some((w) => {
@@ -191,6 +202,7 @@ export function filterEvidence(candidates: CandidateStep[], identity: ProjectIde
     else if (c.source.kind === 'docs' && clonesRepository(c.command)) why = 'clone a repository (the checkout already exists)';
     else if (c.source.kind === 'docs' && addsDependency(c.command)) why = "add a dependency to a manifest (instructions for users' own projects)";
     else if (isInformational(c.command)) why = 'only prints information';
+    else if (generatesIdeFiles(c.command)) why = 'only generate IDE project files';
     else if (c.source.kind === 'docs' && runsMissingScript(c.command, exists, c.cwd)) why = 'run a script the repository does not contain (examples for users)';
     else if (c.source.kind === 'docs' && runsOwnCommand(c.command, identity)) why = `are usage examples of the project's own command (${runsOwnCommand(c.command, identity)}), not steps of building it`;
     if (why) left.push({ candidate: c, why });
