@@ -80,6 +80,49 @@ describe('diagnose', () => {
     expect(r.findings[0].evidence).toContain('boom: weird');
   });
 
+  it('calls an unknown failure unknown, and shows the error line a tool logged before its teardown', () => {
+    // debug-js/debug: karma logs its shutdown after the real error.
+    const out = [
+      '26 11 2026 11:07:52.754:INFO [launcher]: Launching browsers HeadlessChrome with concurrency 1',
+      '26 11 2026 11:07:52.761:ERROR [launcher]: Something odd happened to the launcher',
+      '26 11 2026 11:07:52.765:DEBUG [karma-server]: Run complete, exiting.',
+      '26 11 2026 11:07:52.765:DEBUG [launcher]: Disconnecting all browsers',
+      '26 11 2026 11:07:52.765:DEBUG [framework.browserify]: cleaning up',
+    ].join('\n');
+    const f = diagnose(out, ctx('npm test', 'test')).findings[0];
+    expect(f).toMatchObject({ patternId: 'generic.unknown', category: 'unknown' });
+    expect(f.evidence).toContain('ERROR [launcher]: Something odd happened');
+    expect(f.evidence).toContain('cleaning up');
+    // "0 errors" is not an error line.
+    expect(diagnose('checked 12 files, 0 errors\nstep two\nboom', ctx('./x')).findings[0].evidence).toBe('checked 12 files, 0 errors | step two | boom');
+  });
+
+  it('says a karma run lacks a browser instead of "unknown" (debug-js/debug)', () => {
+    const out = '  16 passing (58ms)\n\n> karma start --single-run\n26 11 2026 11:07:52.760:INFO [launcher]: Starting browser ChromeHeadless\n26 11 2026 11:07:52.761:ERROR [launcher]: No binary for ChromeHeadless browser on your platform.\n  Please, set "CHROME_BIN" env variable.\n26 11 2026 11:07:52.765:DEBUG [launcher]: Disconnecting all browsers';
+    const r = diagnose(out, ctx('npm test', 'test'));
+    expect(r.testsFailed).toBe(false);
+    expect(r.findings[0]).toMatchObject({ patternId: 'browser.not-installed', category: 'command-not-found' });
+    expect(r.findings[0].explanation).toContain('ChromeHeadless');
+    expect(r.findings[0].fixes[0]).toMatchObject({ command: 'apt-get install -y chromium && CHROME_BIN=/usr/bin/chromium npm test', system: true });
+  });
+
+  it('counts a node-tap run with a failing assertion as failed tests (http-server)', () => {
+    const out = ' FAIL  test/main.test.js 1 failed of 47 3.332s\n✖ http-server main > Error: socket hang up\n\nAsserts:  526 pass  1 fail  527 of 527 complete\nSuites:    40 pass  1 fail    41 of 41 complete\n\n# { total: 527, pass: 526, fail: 1 }\n# time=143736.947ms';
+    const r = diagnose(out, ctx('npm test', 'test'));
+    expect(r.testsFailed).toBe(true);
+    expect(r.tests).toMatchObject({ framework: 'node-tap', passed: 526, failed: 1 });
+    expect(r.findings.map((f) => f.patternId)).toEqual(['test.jest-failed']);
+  });
+
+  it('tells a lint failure and a coverage upload apart from install problems (debug-js/debug)', () => {
+    const xo = '> xo\n\n  src/browser.js:197:4\n  ⚠  197:4   Missing JSDoc parameter description for namespaces.  valid-jsdoc\n  ✖  222:76  Unexpected whitespace before semicolon.              semi-spacing\n\n  16 warnings\n  1 error';
+    expect(diagnose(xo, ctx('npm run lint', 'test')).findings[0]).toMatchObject({ patternId: 'lint.errors', category: 'test-failure' });
+    const eslint = '/src/a.js\n  1:7  error  \'x\' is assigned a value but never used  no-unused-vars\n\n✖ 1 problem (1 error, 0 warnings)';
+    expect(diagnose(eslint, ctx('npx eslint .', 'test')).findings[0].patternId).toBe('lint.errors');
+    const coveralls = "> cat ./coverage/lcov.info | coveralls\n\ncat: ./coverage/lcov.info: No such file or directory\n[error] \"2026-11-26T11:07:54.100Z\"  'error from lcovParse: ' 'Failed to parse string'\n[error] \"2026-11-26T11:07:54.101Z\"  'error from convertLcovToCoveralls'";
+    expect(diagnose(coveralls, ctx('npm run test:coverage', 'test')).findings[0]).toMatchObject({ patternId: 'coverage.upload-failed', category: 'credentials' });
+  });
+
   const samples: [string, string, string][] = [
     ['node.heap-out-of-memory', 'npm run build', 'FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory'],
     ['node.missing-module', 'node index.js', "Error: Cannot find module 'express'\nRequire stack:"],

@@ -118,6 +118,24 @@ function derivedFixes(p: CompiledPattern, m: RegExpExecArray, ctx: FailureContex
   }
 }
 
+/** Lines that say something went wrong, as tools word it (not "0 errors" or "error-free"). */
+const ERROR_LINE = /\b(?:error|fatal|failed|failure|exception|panic(?:ked)?|cannot|could not|unable to)\b|✖|✗|^E:|\bERR!/i;
+const NO_ERROR_LINE = /\b0 (?:errors?|failed|failures?)\b|\bno errors?\b/i;
+
+/**
+ * What to show for an unrecognised failure: the last lines that read like an error (tools often
+ * log progress or teardown after the real error, so the last lines alone can miss it), and the
+ * last line of output; the last three lines when nothing reads like an error.
+ */
+function unknownEvidence(text: string): string {
+  const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);
+  const tail = lines.slice(-3);
+  const errors = lines.slice(-60).filter((l) => ERROR_LINE.test(l) && !NO_ERROR_LINE.test(l)).slice(-2);
+  const last = lines.at(-1);
+  const shown = errors.length === 0 ? tail : last && !errors.includes(last) ? [...errors, last] : errors;
+  return shown.join(' | ').slice(0, 300);
+}
+
 export function diagnose(output: string, ctx: FailureContext): DiagnosisResult {
   const text = stripAnsi(output.length > SEARCH_TAIL ? output.slice(-SEARCH_TAIL) : output);
   const findings: Finding[] = [];
@@ -151,7 +169,7 @@ export function diagnose(output: string, ctx: FailureContext): DiagnosisResult {
   const tests = ctx.stage === 'test' || /\b(test|spec|check)\b/.test(ctx.command) ? parseTestCounts(text) : undefined;
   const testsFailed = !!tests && tests.failed > 0;
   if (ctx.exitCode !== 0 && findings.length === 0 && !testsFailed) {
-    findings.push({ patternId: 'generic.unknown', category: 'configuration', explanation: `The command exited with code ${ctx.exitCode ?? 'unknown'} and its output matches no known error; see the last lines of the output.`, evidence: text.trim().split('\n').slice(-3).join(' | ').slice(0, 300), fixes: [], priority: 0 });
+    findings.push({ patternId: 'generic.unknown', category: 'unknown', explanation: `The command exited with code ${ctx.exitCode ?? 'unknown'} and its output matches no known error; see the evidence and the last lines of the output.`, evidence: unknownEvidence(text), fixes: [], priority: 0 });
   }
   return { findings, tests, testsFailed };
 }

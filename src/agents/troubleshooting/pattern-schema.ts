@@ -29,6 +29,8 @@ export const ErrorCategory = z.enum([
   'lockfile-out-of-sync', 'dependency-conflict', 'dependency-not-found', 'native-build', 'network',
   'permission', 'out-of-memory', 'disk-full', 'timeout', 'test-failure', 'compile-error',
   'credentials', 'toolchain-version', 'configuration', 'resource-limit',
+  // No known pattern matched: nothing is known about the cause (it is not a configuration problem).
+  'unknown',
 ]);
 export type ErrorCategory = z.infer<typeof ErrorCategory>;
 

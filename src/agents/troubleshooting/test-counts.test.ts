@@ -16,6 +16,9 @@ describe('parseTestCounts', () => {
     ['go test -v', '=== RUN   TestA\n--- PASS: TestA (0.00s)\n=== RUN   TestB\n--- FAIL: TestB (0.00s)\n--- SKIP: TestC (0.00s)\nFAIL\nFAIL\texample.com/m\t0.002s', { framework: 'go test', passed: 1, failed: 1, skipped: 1 }],
     ['maven', '[INFO] Tests run: 3, Failures: 0, Errors: 0, Skipped: 0\n[ERROR] Tests run: 10, Failures: 1, Errors: 1, Skipped: 2', { framework: 'maven surefire', passed: 6, failed: 2, skipped: 2 }],
     ['tape', 'TAP version 13\nok 1 a\nnot ok 2 b\n\n1..2\n# tests 2\n# pass  1\n# fail  1', { framework: 'tap', passed: 1, failed: 1, skipped: 0 }],
+    ['node-tap summary (http-server)', '  FAIL  test/main.test.js 1 failed of 47 3.332s\nAsserts:  526 pass  1 fail  527 of 527 complete\nSuites:    40 pass  1 fail    41 of 41 complete\n\n# { total: 527, pass: 526, fail: 1 }\n# time=143736.947ms', { framework: 'node-tap', passed: 526, failed: 1, skipped: 0 }],
+    ['node-tap summary with skips', '# { total: 12, pass: 9, skip: 2, todo: 1 }\n# time=12ms', { framework: 'node-tap', passed: 9, failed: 0, skipped: 3 }],
+    ['node-tap reporter only', '\u001b[32mAsserts:\u001b[39m  30 pass  2 fail  1 skip  33 of 33 complete\n', { framework: 'node-tap', passed: 30, failed: 2, skipped: 1 }],
     ['plain line', 'Summary: 12 passed, 0 failed', { framework: 'generic', passed: 12, failed: 0, skipped: 0 }],
   ];
   for (const [name, output, expected] of cases) {

@@ -119,6 +119,19 @@ const parsers: Parser[] = [
     },
   },
   {
+    // node-tap's own closing summary: "# { total: 527, pass: 526, fail: 1, skip: 2 }" (keys it has no
+    // count for are left out), or its terminal reporter's "Asserts:  526 pass  1 fail  527 of 527 complete".
+    framework: 'node-tap',
+    parse: (t) => {
+      const summary = /^# \{ total: \d+((?:, [a-z]+: \d+)*) \}$/m.exec(t);
+      const asserts = /^\s*Asserts:\s+((?:\d+ [a-z]+\s+)+)\d+ of \d+(?: complete)?\s*$/m.exec(t);
+      const list = summary?.[1] ?? asserts?.[1].replace(/(\d+) ([a-z]+)/g, '$2: $1');
+      if (list === undefined) return undefined;
+      const get = (key: string) => num(new RegExp(`\\b${key}: (\\d+)`).exec(list)?.[1]);
+      return { passed: get('pass'), failed: get('fail'), skipped: get('skip') + get('todo') };
+    },
+  },
+  {
     // TAP from other producers (tape, tap): "# tests 5", "# pass 4", "# fail 1"
     framework: 'tap',
     parse: (t) => {
@@ -142,7 +155,7 @@ export function parseTestCounts(output: string): TestCounts | undefined {
   const found: TestCounts[] = [];
   for (const p of parsers) {
     // node:test's TAP summary looks like generic TAP; the first parser that matches a runner wins per runner family.
-    if (p.framework === 'tap' && found.some((f) => f.framework === 'node:test')) continue;
+    if (p.framework === 'tap' && found.some((f) => f.framework === 'node:test' || f.framework === 'node-tap')) continue;
     const r = p.parse(text);
     if (r) found.push({ framework: p.framework, ...r, total: r.passed + r.failed + r.skipped });
   }
