@@ -6,7 +6,7 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, renameSync, rmSync, statSync, accessSync, constants } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { Config } from '../config.js';
 import { NovaError } from '../errors.js';
 
@@ -127,12 +127,38 @@ async function cloneTarget(url: string, config: Config, opts: ResolveOptions): P
   return { root: dest, kind: 'git', url };
 }
 
+// Any "scheme://" prefix: one git cannot clone from is refused by name, not looked for as a folder.
+const ANY_SCHEME = /^([a-z][a-z0-9+.-]*):\/\//i;
+// "github.com/owner/repo": a repository address typed without its https:// (a domain, then a path).
+const SCHEMELESS_ADDRESS = /^(?:[a-z0-9-]+\.)+[a-z]{2,}\/[^/\s]+\/[^\s]+$/i;
+
+function isDir(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A git directory itself — a bare repository (as mirrors and servers keep them) or a work tree's
+ * `.git` — holds no project files to read, only history: HEAD, objects/ and refs/.
+ */
+function isGitDir(root: string): boolean {
+  return existsSync(join(root, 'HEAD')) && isDir(join(root, 'objects')) && isDir(join(root, 'refs'));
+}
+
 function localTarget(target: string): ResolvedTarget {
   const root = resolve(target);
   let st;
   try {
     st = statSync(root);
   } catch {
+    if (SCHEMELESS_ADDRESS.test(target) && !existsSync(resolve(target.split('/')[0]))) {
+      throw new NovaError('NOT_FOUND', `no such folder: ${root} (${target} looks like a repository address without its scheme)`, {
+        hint: `For the repository, give its URL: https://${target}`,
+      });
+    }
     throw new NovaError('NOT_FOUND', `no such folder: ${root}`, { hint: 'Give the path of a repository folder, or a git URL (https://…, git@host:path).' });
   }
   if (!st.isDirectory()) {
@@ -157,5 +183,19 @@ export async function resolveTarget(target: string, config: Config, opts: Resolv
   // Option-like targets and remote-helper syntax are refused before anything else looks at them.
   if (target.startsWith('-') || /^[a-z0-9+.-]+::/i.test(target)) checkUrl(target);
   if (isGitUrl(target)) return cloneTarget(target, config, opts);
-  return localTarget(target);
+  const scheme = ANY_SCHEME.exec(target);
+  if (scheme) {
+    throw new NovaError('BAD_INPUT', `cannot fetch a repository over ${scheme[1]}://: ${target}`, {
+      hint: 'Give a git URL (https://, ssh://, git://, file://, or git@host:path) or a local folder.',
+    });
+  }
+  const local = localTarget(target);
+  if (isGitDir(local.root)) {
+    // A work tree's .git: plan the work tree around it (its files, uncommitted changes included).
+    if (basename(local.root) === '.git' && !isGitDir(dirname(local.root))) return localTarget(dirname(local.root));
+    // A bare repository: check out its default branch into the workspace, afresh each time so
+    // the plan follows the repository as it is now.
+    return cloneTarget(`file://${local.root}`, config, { ...opts, refresh: true });
+  }
+  return local;
 }
