@@ -130,7 +130,8 @@ export function platformOfLabel(label: string | undefined): Platform | undefined
 
 /** Steps that only print information (versions, environment); nothing to reproduce. */
 export function isInformational(script: string): boolean {
-  const parts = splitScript(script);
+  // Outputs and summaries for later CI steps (`echo "v=…" >> $GITHUB_OUTPUT`) mean nothing outside CI.
+  const parts = splitScript(script).map((p) => p.replace(/\s*>>?\s*"?\$\{?GITHUB_(OUTPUT|STEP_SUMMARY|STATE)\}?"?\s*$/, ''));
   return parts.length > 0 && parts.every((p) => {
     const w = commandWords(p);
     return /^(echo|printf|env|printenv|pwd|ls|which|type|uname|df|free|nproc|lscpu|whoami|id|date|cat|head|tail|du|set|export)$/.test(w[0] ?? '') && !/[^2]>\s*[^&\s]/.test(p)

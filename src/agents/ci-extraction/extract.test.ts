@@ -165,6 +165,8 @@ describe('GitHub Actions', () => {
                   echo "node: $(node -v)"
                   npm --version
               - run: echo "CARGO=cross" >> $GITHUB_ENV
+              - run: echo "version=$(./mvnw help:evaluate -Dexpression=project.version -q -DforceStdout)" >> "$GITHUB_OUTPUT"
+              - run: echo "### Done" >> $GITHUB_STEP_SUMMARY
               - name: Lint
                 run: uv run --group dev ruff check .
               - run: uv run --locked --group dev tox run
