@@ -123,6 +123,34 @@ describe('diagnose', () => {
     expect(diagnose(coveralls, ctx('npm run test:coverage', 'test')).findings[0]).toMatchObject({ patternId: 'coverage.upload-failed', category: 'credentials' });
   });
 
+  it("lets a CI step that writes to the runner's $GITHUB_PATH/$GITHUB_ENV run outside CI (urfave/cli, sharkdp/hyperfine)", () => {
+    const quoted = 'echo "./.local/bin" >>"${GITHUB_PATH}"';
+    const f = diagnose('bash: : No such file or directory', ctx(quoted, 'build')).findings[0];
+    expect(f).toMatchObject({ patternId: 'ci.runner-file-unset', category: 'configuration' });
+    expect(f.fixes[0].command).toBe(`export GITHUB_ENV=/dev/null GITHUB_PATH=/dev/null GITHUB_OUTPUT=/dev/null GITHUB_STEP_SUMMARY=/dev/null GITHUB_STATE=/dev/null && ${quoted}`);
+    const unquoted = diagnose('bash: $GITHUB_ENV: ambiguous redirect', ctx('echo "BUILD_CMD=cross" >> $GITHUB_ENV', 'build')).findings[0];
+    expect(unquoted.explanation).toContain('only a CI runner sets them');
+    expect(unquoted.fixes).toHaveLength(1);
+    expect(diagnose('sh: 1: cannot create : Directory nonexistent', ctx('echo x >> $GITHUB_OUTPUT', 'build')).findings[0].patternId).toBe('ci.runner-file-unset');
+    // An empty redirect target in a command that does not use the runner's files: explained, no fix.
+    expect(diagnose('bash: : No such file or directory', ctx('echo x > "$OUT"', 'build')).findings[0].fixes).toEqual([]);
+  });
+
+  it('says pip could not reach the index, not that the package has no version, when the connection failed (encode/starlette)', () => {
+    const out = [
+      "WARNING: Retrying (Retry(total=0, connect=None, read=None, redirect=None, status=None)) after connection broken by 'NewConnectionError('<pip._vendor.urllib3.connection.HTTPSConnection object at 0x7fdd5da6da50>: Failed to establish a new connection: [Errno -2] Name or service not known')': /simple/hatchling/",
+      'ERROR: Could not find a version that satisfies the requirement hatchling (from versions: none)',
+      'ERROR: No matching distribution found for hatchling',
+    ].join('\n');
+    const r = diagnose(out, ctx('scripts/install'));
+    expect(r.findings[0]).toMatchObject({ patternId: 'pip.index-unreachable', category: 'network' });
+    expect(r.findings[0].explanation).toContain('`hatchling`');
+    const net = r.findings.find((f) => f.patternId === 'generic.network-unreachable')!;
+    expect(net.explanation).toMatch(/^The step needed the network and could not reach the host \(no network/);
+    // Without a failed connection it stays a missing distribution.
+    expect(diagnose('ERROR: Could not find a version that satisfies the requirement nope==9 (from versions: 1.0)\nERROR: No matching distribution found for nope==9', ctx('pip install nope==9')).findings[0].patternId).toBe('pip.no-matching-distribution');
+  });
+
   const samples: [string, string, string][] = [
     ['node.heap-out-of-memory', 'npm run build', 'FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory'],
     ['node.missing-module', 'node index.js', "Error: Cannot find module 'express'\nRequire stack:"],

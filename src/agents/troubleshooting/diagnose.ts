@@ -153,7 +153,8 @@ export function diagnose(output: string, ctx: FailureContext): DiagnosisResult {
     findings.push({
       patternId: p.id,
       category: p.category,
-      explanation: substitute(p.explanation, m).replace(/`\s*`/g, 'a module'),
+      // A capture group that matched nothing leaves a gap ("reach  (no network…"): close it.
+      explanation: substitute(p.explanation, m).replace(/`\s*`/g, 'a module').replace(/ {2,}/g, ' '),
       evidence: line.trim().slice(0, 300),
       fixes,
       priority: p.priority,
