@@ -314,6 +314,37 @@ describe('Markdown code blocks', () => {
     expect(cmds(extractDocs(fs).candidates)).toEqual(['./mvnw -B package', './mvnw -B -Prelease package']);
   });
 
+  it('a block that defines shell functions is a snippet for a startup file, not commands', () => {
+    const fs = fixtureRepo({
+      'README.md': dedent(`
+        ## Completion
+
+        ${fence}bash
+        _tool_comprun() {
+          local command=$1
+          shift
+          case "$command" in
+            cd) tool --preview 'tree -C {}' "$@" ;;
+          esac
+        }
+        ${fence}
+
+        ${fence}fish
+        function _tool_complete_git
+            tool_complete --no-multi
+        end
+        ${fence}
+
+        ## Testing
+
+        ${fence}sh
+        make test
+        ${fence}
+      `),
+    });
+    expect(cmds(extractDocs(fs).candidates)).toEqual(['make test']);
+  });
+
   it('a folder tree drawn in a shell block is no command, nor is its root line', () => {
     const fs = fixtureRepo({
       'CONTRIBUTING.md': dedent(`

@@ -12,7 +12,7 @@ import { rstBlocks } from './rst.js';
 import { plainTextBlocks } from './plaintext.js';
 import { asciidocBlocks } from './asciidoc.js';
 import type { DocBlock } from './doc-block.js';
-import { classifyLang, commandsInBlock, isConsoleLang, isKnownCommandWord, looksLikeShellBlock } from './shell-block.js';
+import { classifyLang, commandsInBlock, definesShellFunctions, isConsoleLang, isKnownCommandWord, looksLikeShellBlock } from './shell-block.js';
 import { findPlaceholders, isLintCommand, isReleaseCommand, platformOfCommand, stageOfScript, commandWords } from './command-facts.js';
 import { isReleaseSection, sectionFacts, SECTION_CONFIDENCE } from './sections.js';
 import { projectIdentity, repoNameFromUrl, type ProjectIdentity } from './project-identity.js';
@@ -100,7 +100,7 @@ function candidatesFromBlocks(blocks: DocBlock[], doc: DocInfo, fs: RepoFs, iden
     if (langKind === 'other') continue;
     const consoleMode = isConsoleLang(block.lang);
     if (langKind === 'unknown' && !looksLikeShellBlock(block.lines, consoleMode)) continue;
-    if (isReleaseSection(block.headings)) continue;
+    if (isReleaseSection(block.headings) || definesShellFunctions(block.lines)) continue;
     const section = sectionFacts(block.headings, block.lead, doc.kind);
     const cmds = commandsInBlock(block.lines, { consoleMode, windows: langKind === 'windows' });
 

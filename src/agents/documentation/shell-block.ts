@@ -201,6 +201,14 @@ export function commandsInBlock(lines: BlockLine[], opts: { consoleMode?: boolea
   return out;
 }
 
+/**
+ * The block defines shell functions (`_fzf_comprun() {`, fish's `function name`): a snippet for a
+ * shell's startup file, to paste rather than run line by line.
+ */
+export function definesShellFunctions(lines: BlockLine[]): boolean {
+  return lines.some((l) => /^\s*(function\s+[\w.:-]+(\s*\(\))?\s*(\{\s*)?$|[\w.:-]+\s*\(\)\s*\{?\s*$)/.test(l.text));
+}
+
 /** Words that begin shell commands; used to recognise unlabeled blocks as shell. */
 const COMMAND_WORDS = new Set([
   'apt', 'apt-get', 'yum', 'dnf', 'apk', 'pacman', 'zypper', 'brew', 'port', 'snap', 'sudo', 'su', 'npm', 'npx', 'yarn', 'pnpm', 'bun',

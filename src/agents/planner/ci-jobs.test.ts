@@ -99,3 +99,12 @@ it('one step that installs and then tests is a complete sequence: the Makefile t
   expect(r.kept.map((c) => c.command)).toEqual(['make install\nmake test']);
   expect(r.left[0].why).toMatch(/already installs and tests/);
 });
+
+it('a test runner that makes its own environment (uv run, tox) completes the sequence by itself', () => {
+  const r = selectCiJobs([
+    s('.github/workflows/tests.yaml', 'tests', 'test', 'uv run --locked tox run'),
+    dev('.devcontainer/Dockerfile', 'install', 'pip install -e .'),
+    dev('.devcontainer/Dockerfile', 'build', 'python -m build'),
+  ]);
+  expect(r.kept.map((c) => c.command)).toEqual(['uv run --locked tox run']);
+});

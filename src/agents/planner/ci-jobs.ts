@@ -41,10 +41,10 @@ function scoreJob(j: Job): number {
  * The stage and toolchains of each part of a step's script: `make install` then `make test` in one
  * step installs and tests, whatever the step's own (latest) stage says.
  */
-export function partsOf(c: CandidateStep): { stage: CandidateStep['stage']; families: string[] }[] {
+export function partsOf(c: CandidateStep): { stage: CandidateStep['stage']; families: string[]; text: string }[] {
   const parts = splitScript(c.command);
-  if (parts.length < 2) return [{ stage: c.stage, families: isTaskRunner(c.command) ? ['*'] : [...commandFamilies(c.command)] }];
-  return parts.map((p) => ({ stage: stageOfCommand(p) ?? c.stage, families: isTaskRunner(p) ? ['*'] : [...commandFamilies(p)] }));
+  if (parts.length < 2) return [{ stage: c.stage, families: isTaskRunner(c.command) ? ['*'] : [...commandFamilies(c.command)], text: c.command.trim() }];
+  return parts.map((p) => ({ stage: stageOfCommand(p) ?? c.stage, families: isTaskRunner(p) ? ['*'] : [...commandFamilies(p)], text: p }));
 }
 
 export function selectCiJobs(candidates: CandidateStep[]): { kept: CandidateStep[]; left: { candidate: CandidateStep; why: string }[] } {
@@ -101,6 +101,8 @@ export function selectCiJobs(candidates: CandidateStep[]): { kept: CandidateStep
 
 /** Toolchains that ship their own dependency fetch in the build/test command (`go test`, `cargo test`, `mvn verify`). */
 const IMPLICIT_INSTALL = new Set(['go', 'rust', 'java-maven', 'java-gradle', 'dotnet']);
+/** Test runners that make their own environment first (`uv run` syncs it; tox, nox and hatch create theirs). */
+const SELF_PROVISIONING = /^(\w+=\S*\s+)*(uv run|uvx|tox|nox|hatch (test|run)|pixi run)\b/;
 
 /**
  * Toolchain families a set of job steps installs *and* tests with: a complete sequence a task
@@ -110,9 +112,9 @@ const IMPLICIT_INSTALL = new Set(['go', 'rust', 'java-maven', 'java-gradle', 'do
 function completeFamilies(steps: CandidateStep[]): Set<string> {
   const installs = new Set<string>();
   const tests = new Set<string>();
-  for (const { stage, families } of steps.flatMap(partsOf)) {
+  for (const { stage, families, text } of steps.flatMap(partsOf)) {
     if (stage === 'test') families.forEach((f) => tests.add(f));
-    if (stage === 'install') families.forEach((f) => installs.add(f));
+    if (stage === 'install' || (stage === 'test' && SELF_PROVISIONING.test(text))) families.forEach((f) => installs.add(f));
   }
   const out = new Set<string>();
   for (const f of tests) {

@@ -7,7 +7,6 @@
 import type { CandidateStep } from '../../protocol/plan.js';
 import type { ProjectIdentity } from '../documentation/project-identity.js';
 import { stageOfCommand } from '../documentation/command-facts.js';
-import { isKnownCommandWord } from '../documentation/shell-block.js';
 
 /** Installers of released software: system package managers and language "install a tool" commands. */
 const SYSTEM_INSTALLERS = new Set(['apt', 'apt-get', 'aptitude', 'dnf', 'yum', 'pacman', 'yay', 'paru', 'zypper', 'emerge', 'pkg', 'pkg_add', 'pkgin', 'pkgman', 'xbps-install', 'apk', 'snap', 'flatpak', 'nix-env', 'nix', 'flox', 'guix', 'brew', 'port', 'choco', 'scoop', 'winget', 'conda', 'mamba', 'micromamba', 'pipx', 'dpkg', 'rpm', 'eopkg', 'swupd']);
@@ -64,24 +63,40 @@ function runnerTool(w: string[]): string | undefined {
   return w[i]?.replace(/(?<=.)@[^/]*$/, '');
 }
 
+/** Shell words a package may be named after without its README examples being about it. */
+const SHELL_WORDS = new Set(['cd', 'test', 'echo', 'ls', 'cat', 'cp', 'mv', 'rm', 'mkdir', 'sh', 'bash', 'env', 'time', 'true', 'false', 'which', 'export', 'source', 'set', 'exec', 'make', 'git', 'sudo', 'find', 'grep', 'sed', 'awk']);
+
+/** Every simple command of a line, including those in pipes and substitutions (`seq 3 | fzf`, `vim $(fzf)`). */
+function simpleCommands(command: string): string[][] {
+  return command
+    .replace(/\\\r?\n/g, ' ')
+    .split(/\r?\n|&&|\|\|?|;|\$\(|`|[()]/)
+    .map((s) => s.trim().split(/\s+/).filter(Boolean))
+    .map((w) => {
+      while (w.length && (/^[A-Za-z_][A-Za-z0-9_]*=/.test(w[0]) || w[0] === 'sudo' || w[0] === 'env' || w[0] === 'time')) w = w.slice(1);
+      return w;
+    })
+    .filter((w) => w.length > 0);
+}
+
 /**
  * The command runs the project's own CLI as its users would (`mytool --help`, `npx mytool init`,
- * `uvx mytool`): a usage example, not a step of installing, building or testing the checkout.
- * A name that is also a common tool (a project called `make` or `poetry` building itself with
- * itself) is not taken for an example, nor a runner call whose words name a known stage
- * (`npx jest` in jest's own README runs its tests).
+ * `seq 3 | fzf`, `uvx mytool`): a usage example, not a step of installing, building or testing
+ * the checkout. When the words name a stage of work (`poetry install` in poetry's README,
+ * `npx jest` in jest's), the project builds or tests itself with itself: not an example.
  */
 export function runsOwnCommand(command: string, identity: ProjectIdentity): string | undefined {
   // Not the folder names: a checkout's folder may be called anything.
   const names = new Set([...(identity.commandNames ?? []), ...[...identity.packageNames].map((n) => n.split('/').pop()!)]);
+  for (const n of SHELL_WORDS) names.delete(n);
   if (!names.size) return undefined;
-  const w = segmentsOf(command)[0];
-  if (!w) return undefined;
-  const first = w[0].toLowerCase();
-  if (names.has(first) && !isKnownCommandWord(first)) return first;
-  const tool = runnerTool(w)?.toLowerCase();
-  const own = tool && (names.has(tool) || identity.packageNames.has(tool)) ? tool : undefined;
-  if (own && (stageOfCommand(w.join(' ')) ?? 'run') === 'run') return own.split('/').pop();
+  for (const w of simpleCommands(command)) {
+    const first = w[0].toLowerCase();
+    const tool = names.has(first) ? first : runnerTool(w)?.toLowerCase();
+    if (!tool || SHELL_WORDS.has(tool) || !(names.has(tool) || identity.packageNames.has(tool))) continue;
+    const stage = stageOfCommand(w.join(' '));
+    if (stage === undefined || stage === 'run') return tool.split('/').pop();
+  }
   return undefined;
 }
 
