@@ -24,6 +24,8 @@ export const RUNNER_WORKSPACE_DIR = '.runner-workspace';
 
 export interface ExprContext {
   matrix: Record<string, unknown>;
+  /** Every value of the job's matrix is known here: a key the chosen entry lacks is null, as on GitHub. */
+  matrixKnown?: boolean;
   env: Record<string, string>;
   /** Inputs of a composite action, when expanding one. */
   inputs?: Record<string, string>;
@@ -86,8 +88,9 @@ function lookup(path: string, ctx: ExprContext): ExprValue {
   else if (root === 'false') return false;
   else if (root === 'null') return null;
   else return UNKNOWN;
-  for (const p of rest) {
+  for (const [i, p] of rest.entries()) {
     if (cur && typeof cur === 'object' && p in (cur as Record<string, unknown>)) cur = (cur as Record<string, unknown>)[p];
+    else if (root === 'matrix' && i === 0 && ctx.matrixKnown) return null; // `matrix.target` of an entry without one
     else return UNKNOWN;
   }
   if (cur === undefined) return UNKNOWN;
@@ -105,8 +108,10 @@ function compare(a: ExprValue, b: ExprValue, op: string): ExprValue {
   const x = norm(a);
   const y = norm(b);
   // GitHub coerces mismatched types to numbers; strings of digits compare as numbers.
-  const nx = typeof x === 'string' && /^-?\d+(\.\d+)?$/.test(x) ? Number(x) : x;
-  const ny = typeof y === 'string' && /^-?\d+(\.\d+)?$/.test(y) ? Number(y) : y;
+  let nx = typeof x === 'string' && /^-?\d+(\.\d+)?$/.test(x) ? Number(x) : x;
+  let ny = typeof y === 'string' && /^-?\d+(\.\d+)?$/.test(y) ? Number(y) : y;
+  // null and '' both coerce to 0 when compared with the other (`matrix.target != ''` without a target is false).
+  if ((nx === null && ny === '') || (nx === '' && ny === null)) { nx = 0; ny = 0; }
   switch (op) {
     case '==': return nx === ny || JSON.stringify(nx) === JSON.stringify(ny);
     case '!=': return !(nx === ny || JSON.stringify(nx) === JSON.stringify(ny));

@@ -329,6 +329,11 @@ describe('matrix and expressions', () => {
     expect(chooseMatrixEntry({ py: ['3.12'] }, [{ py: '3.12', extra: 'full' }])).toEqual({ py: '3.12', extra: 'full' });
     expect(chooseMatrixEntry({}, [{ os: 'windows-2022', target: 'msvc' }, { os: 'ubuntu-24.04', target: 'gnu' }])).toEqual({ os: 'ubuntu-24.04', target: 'gnu' });
     expect(chooseMatrixEntry({ python: ['3.8', '3.9', '3.10'] })).toEqual({ python: '3.10' });
+    // A cross-compilation target triple says nothing about the runner: the plain stable entry wins.
+    expect(chooseMatrixEntry({}, [
+      { build: 'pinned', os: 'ubuntu-latest', rust: '1.80.0' }, { build: 'stable', os: 'ubuntu-latest', rust: 'stable' },
+      { build: 'stable-musl', os: 'ubuntu-latest', rust: 'stable', target: 'x86_64-unknown-linux-musl' }, { build: 'macos', os: 'macos-latest', rust: 'stable' },
+    ])).toEqual({ build: 'stable', os: 'ubuntu-latest', rust: 'stable' });
   });
 
   it('evaluates conditions with three-valued logic and substitutes matrix, runner, env and secrets', () => {
@@ -343,6 +348,34 @@ describe('matrix and expressions', () => {
     expect(s.text).toBe('make CC=gcc MODE=ci TOKEN=$NPM_TOKEN SHA=${{ github.sha }}');
     expect(s.secrets).toEqual(['secrets.NPM_TOKEN']);
     expect(s.unresolved).toEqual(['${{ github.sha }}']);
+  });
+
+  it('a matrix key the chosen entry lacks is null, as on GitHub: cross-compilation steps of other entries drop out', () => {
+    expect(conditionHolds("matrix.target != ''", { matrix: { os: 'ubuntu-latest' }, matrixKnown: true, env: {} })).toBe(false);
+    expect(conditionHolds("matrix.target == ''", { matrix: { os: 'ubuntu-latest' }, matrixKnown: true, env: {} })).toBe(true);
+    expect(conditionHolds("matrix.target != ''", { matrix: {}, env: {} })).toBe(UNKNOWN);
+    const fs = fixtureRepo({
+      '.github/workflows/ci.yml': dedent(`
+        on: [push]
+        jobs:
+          test:
+            runs-on: \${{ matrix.os }}
+            strategy:
+              matrix:
+                include:
+                - { build: stable, os: ubuntu-latest, rust: stable }
+                - { build: stable-musl, os: ubuntu-latest, rust: stable, target: x86_64-unknown-linux-musl }
+            steps:
+              - name: Use Cross
+                if: matrix.target != ''
+                run: cargo install cross
+              - run: cargo test --workspace
+              - name: Tests sans cross
+                if: matrix.target == ''
+                run: cargo test --features pcre2
+      `),
+    });
+    expect(cmds(extractCi(fs).candidates)).toEqual(['cargo test --workspace', 'cargo test --features pcre2']);
   });
 
   it('lowers confidence and asks for input when a command keeps an unresolved expression', () => {

@@ -105,7 +105,7 @@ function workflow(fs: RepoFs, file: string, wf: YNode, out: CiFindings): void {
     // as a Linux runner so that `matrix.os == 'macos-latest'` conditions are false here.
     const jobPlatform = platformOfLabel(substitute(runsOnText, { matrix: picked, env: {} }).text);
     const matrix = jobPlatform === 'windows' || jobPlatform === 'macos' ? onLinuxRunner(picked) : picked;
-    const ctx: ExprContext = { matrix, env: {}, events };
+    const ctx: ExprContext = { matrix, matrixKnown: matrixIsStatic(get(get(job, 'strategy'), 'matrix')), env: {}, events };
     const env = literalEnv({ ...wfEnv, ...strRecord(get(job, 'env')) }, ctx);
     ctx.env = env.values;
 
@@ -332,6 +332,13 @@ function compositeAction(fs: RepoFs, uses: string, withNode: YNode | undefined, 
 /** Conditions that only hold for releases (tags, release events). */
 function releaseCondition(cond: string): boolean {
   return /refs\/tags|event_name\s*==\s*'(release|workflow_dispatch)'|github\.event\.release|startsWith\(\s*github\.ref\s*,\s*'refs\/tags/.test(cond);
+}
+
+/** The matrix (or its absence) is written out in the file: no axis or entry is computed at run time. */
+function matrixIsStatic(node: YNode | undefined): boolean {
+  if (!node) return true;
+  if (node.kind !== 'map') return false;
+  return !JSON.stringify(toPlain(node)).includes('${{');
 }
 
 function pickMatrix(node: YNode | undefined, file: string, jobId: string, warnings: string[]): MatrixEntry {

@@ -31,7 +31,16 @@ function cmpVersion(a: number[], b: number[]): number {
   return 0;
 }
 
-function osScore(v: unknown): number {
+/** Matrix keys that name the runner's system, and values that are runner labels whatever their key. */
+const OS_KEY = /(^|[-_])(os|runner|runs[-_]?on|platform|image|host|vm|machine|system|distro|container)([-_]|$)/i;
+const RUNNER_LABEL = /^(ubuntu|windows|macos)-[\w.]+$/i;
+
+/**
+ * How much a value says "runs on Linux". Only for keys about the runner: a Rust target triple
+ * (`target: x86_64-unknown-linux-musl`) names a cross-compilation, not the system to run on.
+ */
+function osScore(key: string, v: unknown): number {
+  if (!OS_KEY.test(key) && !RUNNER_LABEL.test(text(v).trim())) return 0;
   const s = text(v).toLowerCase();
   if (/ubuntu/.test(s)) return 100;
   if (/linux|debian|fedora|alpine/.test(s)) return 80;
@@ -42,7 +51,7 @@ function osScore(v: unknown): number {
 function scoreEntry(entry: MatrixEntry, versionRanks: Map<string, Map<string, number>>): number {
   let score = 0;
   for (const [k, v] of Object.entries(entry)) {
-    score += osScore(v);
+    score += osScore(k, v);
     const s = text(v);
     if (VERSIONISH.test(s) || versionParts(v)) {
       if (UNSTABLE.test(s)) score -= 20;
