@@ -345,6 +345,11 @@ describe('Markdown code blocks', () => {
     expect(cmds(extractDocs(fs).candidates)).toEqual(['make test']);
   });
 
+  it('option lines of a config file shown in a shell block are not commands', () => {
+    const fs = fixtureRepo({ 'README.md': "## Configuration\n\n```bash\n--theme=\"TwoDark\"\n--map-syntax '*.ino:C++'\n```\n\n## Testing\n\n```sh\ncargo test\n```\n" });
+    expect(cmds(extractDocs(fs).candidates)).toEqual(['cargo test']);
+  });
+
   it('a folder tree drawn in a shell block is no command, nor is its root line', () => {
     const fs = fixtureRepo({
       'CONTRIBUTING.md': dedent(`

@@ -149,6 +149,7 @@ function candidatesFromBlocks(blocks: DocBlock[], doc: DocInfo, fs: RepoFs, iden
       }
       if (/^(exit|clear|cls|logout|deactivate)$/.test(command.trim()) || GIT_HOUSEKEEPING.test(command.trim())) continue;
       if (isReleaseCommand(command)) continue; // `npm publish`, `./release.sh`: maintainers releasing, not building
+      if (/^-/.test(command)) continue; // `--theme="TwoDark"`: a line of a config file shown in a shell block
 
       const needsInput = findPlaceholders(command);
       const cmdPlatform = c.platform ?? platformOfCommand(command);

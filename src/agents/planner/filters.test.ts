@@ -78,12 +78,12 @@ it('commands of other distributions and git clones are recognised', () => {
 describe('runsOwnCommand', () => {
   const own = { packageNames: new Set(['@acme/mytool']), repoNames: new Set(['mytool-repo']), commandNames: new Set(['mytool', 'mt']) };
   it('usage of the project\'s own command, directly or through a package runner', () => {
-    for (const c of ['mytool --help', 'mytool init my-app', 'mt serve --port 8080', 'npx mytool init', 'pnpm dlx mytool@latest new x', 'npx --yes @acme/mytool', 'DEBUG=1 mytool build', 'uvx mytool check .', 'seq 3 | mytool --height 40%', 'vim $(mytool)', 'git grep -n . | mt --delimiter :']) {
+    for (const c of ['mytool --help', 'mytool init my-app', 'mt serve --port 8080', 'npx mytool init', 'pnpm dlx mytool@latest new x', 'npx --yes @acme/mytool', 'DEBUG=1 mytool build', 'uvx mytool check .', 'seq 3 | mytool --height 40%', 'vim $(mytool)', 'git grep -n . | mt --delimiter :', 'export MANPAGER="mytool -plman"', 'fzf --preview "mytool --color=always {}"']) {
       expect(runsOwnCommand(c, own), c).toBeDefined();
     }
   });
   it('not build tools that share a name, runner calls with a known stage, or other commands', () => {
-    for (const c of ['npm install', 'npx jest', 'make mytool', './mytool --help', 'mytool-repo --help', 'node bin/mytool.js']) expect(runsOwnCommand(c, own), c).toBeUndefined();
+    for (const c of ['npm install', 'npx jest', 'make mytool', './mytool --help', 'mytool-repo --help', 'node bin/mytool.js', 'pip install "mytool[dev]"', 'python -c "import mytool"']) expect(runsOwnCommand(c, own), c).toBeUndefined();
     const selfHosted = { packageNames: new Set(['poetry', 'jest']), repoNames: new Set<string>(), commandNames: new Set(['poetry', 'jest']) };
     for (const c of ['poetry install', 'npx jest --ci', 'yarn jest']) expect(runsOwnCommand(c, selfHosted), c).toBeUndefined();
     // A known tool's own README running it rather than building with it: `flask run` in flask's.

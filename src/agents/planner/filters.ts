@@ -66,11 +66,14 @@ function runnerTool(w: string[]): string | undefined {
 /** Shell words a package may be named after without its README examples being about it. */
 const SHELL_WORDS = new Set(['cd', 'test', 'echo', 'ls', 'cat', 'cp', 'mv', 'rm', 'mkdir', 'sh', 'bash', 'env', 'time', 'true', 'false', 'which', 'export', 'source', 'set', 'exec', 'make', 'git', 'sudo', 'find', 'grep', 'sed', 'awk']);
 
-/** Every simple command of a line, including those in pipes and substitutions (`seq 3 | fzf`, `vim $(fzf)`). */
+/**
+ * Every simple command of a line, including those in pipes, substitutions and quoted command
+ * strings (`seq 3 | fzf`, `vim $(fzf)`, `export MANPAGER="bat -plman"`).
+ */
 function simpleCommands(command: string): string[][] {
   return command
     .replace(/\\\r?\n/g, ' ')
-    .split(/\r?\n|&&|\|\|?|;|\$\(|`|[()]/)
+    .split(/\r?\n|&&|\|\|?|;|\$\(|`|[()"']/)
     .map((s) => s.trim().split(/\s+/).filter(Boolean))
     .map((w) => {
       while (w.length && (/^[A-Za-z_][A-Za-z0-9_]*=/.test(w[0]) || w[0] === 'sudo' || w[0] === 'env' || w[0] === 'time')) w = w.slice(1);
