@@ -151,6 +151,13 @@ describe('diagnose', () => {
     expect(diagnose('ERROR: Could not find a version that satisfies the requirement nope==9 (from versions: 1.0)\nERROR: No matching distribution found for nope==9', ctx('pip install nope==9')).findings[0].patternId).toBe('pip.no-matching-distribution');
   });
 
+  it('points at an empty sourced variable before the errors it causes (Textualize/rich: source $VENV)', () => {
+    const out = 'bash: line 1: source: filename argument required\nsource: usage: source filename [arguments]\nblack --check .\nmake: black: No such file or directory\nmake: *** [Makefile:9: format-check] Error 127';
+    const r = diagnose(out, ctx('source $VENV\nmake format-check', 'test'));
+    expect(r.findings[0]).toMatchObject({ patternId: 'ci.sourced-variable-unset', category: 'configuration' });
+    expect(diagnose('bash: .: filename argument required', ctx('. $ENV_FILE', 'build')).findings[0].patternId).toBe('ci.sourced-variable-unset');
+  });
+
   const samples: [string, string, string][] = [
     ['node.heap-out-of-memory', 'npm run build', 'FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory'],
     ['node.missing-module', 'node index.js', "Error: Cannot find module 'express'\nRequire stack:"],
