@@ -345,6 +345,49 @@ describe('Markdown code blocks', () => {
     expect(cmds(extractDocs(fs).candidates)).toEqual(['make test']);
   });
 
+  it('after `cd` into a project made outside the checkout, the rest of that section is about it', () => {
+    const fs = fixtureRepo({
+      'README.md': dedent(`
+        ## Quick start
+
+        ${fence}sh
+        npm init thing my-app
+        cd my-app
+        npm run dev
+        ${fence}
+
+        ## Tutorial
+
+        ${fence}sh
+        express /tmp/foo && cd /tmp/foo
+        ${fence}
+
+        Install dependencies:
+
+        ${fence}sh
+        npm install
+        ${fence}
+
+        ## Building
+
+        ${fence}sh
+        mkdir -p build && cd build
+        cmake ..
+        ${fence}
+
+        ${fence}sh
+        cd docs
+        make html
+        ${fence}
+      `),
+      'docs/conf.py': '',
+    });
+    const r = extractDocs(fs);
+    expect(cmds(r.candidates)).toEqual(['npm init thing my-app', 'mkdir -p build && cd build', 'cmake ..', 'make html']);
+    expect(r.warnings.join('\n')).toMatch(/README.md:5: the commands after `cd my-app`.*left out/);
+    expect(r.warnings.join('\n')).toMatch(/README.md:12: the commands after `cd \/tmp\/foo`/);
+  });
+
   it('option lines of a config file shown in a shell block are not commands', () => {
     const fs = fixtureRepo({ 'README.md': "## Configuration\n\n```bash\n--theme=\"TwoDark\"\n--map-syntax '*.ino:C++'\n```\n\n## Testing\n\n```sh\ncargo test\n```\n" });
     expect(cmds(extractDocs(fs).candidates)).toEqual(['cargo test']);

@@ -66,7 +66,7 @@ export function extractDocs(fs: RepoFs): DocsExtraction {
     }
     let found: CandidateStep[];
     try {
-      found = candidatesFromBlocks(blocks, { path: doc.path, kind: doc.kind, format }, fs, identity);
+      found = candidatesFromBlocks(blocks, { path: doc.path, kind: doc.kind, format }, fs, identity, warnings);
     } catch (e) {
       // A bug on one odd document must not cost the others.
       warnings.push(`${doc.path}: commands could not be extracted (${(e as Error).message})`);
@@ -90,11 +90,20 @@ interface DocInfo {
 /** Contribution-workflow git commands: about publishing changes, not building the checkout. */
 const GIT_HOUSEKEEPING = /^git\s+(remote|fetch|pull|push|checkout|switch|commit|add|rebase|merge|branch|status|diff|log|stash|tag|cherry-pick|reset|config|init)\b/;
 
-function candidatesFromBlocks(blocks: DocBlock[], doc: DocInfo, fs: RepoFs, identity: ProjectIdentity): CandidateStep[] {
+function candidatesFromBlocks(blocks: DocBlock[], doc: DocInfo, fs: RepoFs, identity: ProjectIdentity, warnings: string[] = []): CandidateStep[] {
   const out: CandidateStep[] = [];
   // A clone in one block is often followed by `cd <repo>` in the next.
   let clonedName: string | undefined;
+  // After `cd` into a project the reader just created elsewhere (`express /tmp/foo && cd /tmp/foo`,
+  // `npm init thing my-app` then `cd my-app`), the rest of that section is about that project.
+  let elsewhere: { section: string; line: number; target: string } | undefined;
   for (const block of blocks) {
+    const sectionKey = block.headings.join('\0');
+    if (elsewhere && elsewhere.section !== sectionKey) {
+      warnings.push(`${doc.path}:${elsewhere.line}: the commands after \`cd ${elsewhere.target}\` in that section are for a project made outside the checkout; left out`);
+      elsewhere = undefined;
+    }
+    if (elsewhere) continue;
     if (out.length > MAX_COMMANDS_PER_DOC) break; // the caller reports the cut
     const langKind = classifyLang(block.lang);
     if (langKind === 'other') continue;
@@ -111,9 +120,16 @@ function candidatesFromBlocks(blocks: DocBlock[], doc: DocInfo, fs: RepoFs, iden
     if (block.form === 'inline') base -= 0.25; // a mention in prose, not a block to copy
 
     let cwd: string | undefined;
+    let previous: string[] = [];
     for (const c of cmds) {
       let command = c.command;
       const words = commandWords(command);
+      const leaves = leavesCheckout(command, previous, fs, cwd, clonedName, identity);
+      previous = words;
+      if (leaves) {
+        elsewhere = { section: sectionKey, line: c.line, target: leaves };
+        break;
+      }
       // `git clone <this repository>` and the `cd` into it: the checkout already exists.
       if (words[0] === 'git' && words[1] === 'clone') {
         const { url, dir } = cloneArgs(words.slice(2));
@@ -181,7 +197,33 @@ function candidatesFromBlocks(blocks: DocBlock[], doc: DocInfo, fs: RepoFs, iden
       });
     }
   }
+  if (elsewhere) warnings.push(`${doc.path}:${elsewhere.line}: the commands after \`cd ${elsewhere.target}\` in that section are for a project made outside the checkout; left out`);
   return out;
+}
+
+/** Programs whose last argument names a folder of this build (`mkdir -p build`, `meson setup build`). */
+const MAKES_BUILD_DIR = /^(mkdir|cmake|meson|ninja|mv|cp|tar|unzip|git|ln|python[0-9.]*|virtualenv|conda|uv)$/;
+
+/**
+ * The command moves into a folder outside the checkout: an absolute or home path (`cd /tmp/foo`,
+ * `express /tmp/foo && cd /tmp/foo`), or a folder the checkout lacks that the previous command
+ * just created as its last argument (`npm init thing my-app`, then `cd my-app`). Returns the
+ * folder, or undefined. The checkout itself (after a clone, or by the repository's name) is not
+ * outside.
+ */
+function leavesCheckout(command: string, previous: string[], fs: RepoFs, cwd: string | undefined, clonedName: string | undefined, identity: ProjectIdentity): string | undefined {
+  const m = /(?:^|&&|;)\s*cd\s+("?)([^\s"&;|]+)\1\s*(?:&&[\s\S]*)?$/.exec(command);
+  if (!m) return undefined;
+  const target = m[2].replace(/\/+$/, '');
+  const lower = target.toLowerCase();
+  if (lower === clonedName || identity.repoNames.has(lower) || identity.repoNames.has(lower.split('/').pop() ?? '') || /^<.*>$/.test(target)) return undefined;
+  if (/^(\/|~|\$\{?HOME\b)/.test(target)) return target;
+  const joined = normaliseCwd(cwd, target);
+  if (joined === undefined || fs.isDir(joined)) return undefined;
+  // `npm init thing my-app` and then `cd my-app`, or both in one line.
+  const before = m.index > 0 ? commandWords(command.slice(0, m.index).replace(/(&&|;)\s*$/, '')) : previous;
+  const made = before.length > 1 && before[before.length - 1] === target && !MAKES_BUILD_DIR.test(before[0]);
+  return made ? target : undefined;
 }
 
 /** URL and target folder of `git clone [options] <url> [dir]`, skipping options and their values. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CandidateStep } from '../../protocol/plan.js';
-import { addsDependency, clonesRepository, otherDistribution, filterEvidence, installsReleasedSelf, isCiHousekeeping, isInformational, isNonBuildWorkflow, runsMissingScript, runsOwnCommand, generatesIdeFiles } from './filters.js';
+import { addsDependency, clonesRepository, otherDistribution, filterEvidence, installsReleasedSelf, isCiHousekeeping, isInformational, isNonBuildWorkflow, runsMissingScript, runsOwnCommand, generatesIdeFiles, scaffoldsProject } from './filters.js';
 import { mergeCandidates } from './merge.js';
 
 const identity = { packageNames: new Set(['ripgrep', 'github.com/acme/tool']), repoNames: new Set(['ripgrep', 'tool']) };
@@ -101,4 +101,9 @@ describe('runsOwnCommand', () => {
 it('IDE project generation is not a step', () => {
   for (const c of ['./gradlew eclipse', 'gradle cleanIdea idea', 'mvn eclipse:eclipse']) expect(generatesIdeFiles(c), c).toBe(true);
   for (const c of ['./gradlew build', './gradlew eclipse build', 'mvn verify', 'make idea']) expect(generatesIdeFiles(c), c).toBe(false);
+});
+
+it('starting a new project from a template is not a step of this one', () => {
+  for (const c of ['npm init vite@latest my-app', 'npm create vite@latest', 'yarn create next-app', 'npx create-react-app my-app', 'pnpm dlx create-next-app@latest', 'npx @vue/create-app x', 'cargo new hello', 'rails new blog', 'dotnet new console -o app']) expect(scaffoldsProject(c), c).toBe(true);
+  for (const c of ['npm init', 'npm init -y', 'npm install', 'npx jest', 'cargo build', 'dotnet new --list']) expect(scaffoldsProject(c), c).toBe(false);
 });

@@ -103,6 +103,26 @@ export function runsOwnCommand(command: string, identity: ProjectIdentity): stri
   return undefined;
 }
 
+/**
+ * The command starts a new project from a template (`npm init vite my-app`, `npx create-react-app
+ * app`, `cargo new hello`, `rails new blog`): in a README that is a tutorial for users' own
+ * projects, not a step of building this one.
+ */
+export function scaffoldsProject(command: string): boolean {
+  return segmentsOf(command).some((w) => {
+    const [a, b, c] = w;
+    if (/^(npm|pnpm|yarn|bun)$/.test(a) && (b === 'create' || (b === 'init' && !!c && !c.startsWith('-')))) return true;
+    if (/^(npx|pnpx|bunx)$/.test(a) || (/^(pnpm|yarn)$/.test(a) && b === 'dlx')) {
+      const tool = w.slice(a === 'npx' || a === 'pnpx' || a === 'bunx' ? 1 : 2).find((x) => !x.startsWith('-')) ?? '';
+      return /^(@[\w.-]+\/)?create-[\w.-]+(@\S+)?$/.test(tool);
+    }
+    if (a === 'cargo' && b === 'new') return true;
+    if ((a === 'rails' && b === 'new') || (a === 'django-admin' && b === 'startproject') || (a === 'composer' && b === 'create-project')) return true;
+    if (a === 'dotnet' && b === 'new' && !!c && !c.startsWith('-')) return true;
+    return false;
+  });
+}
+
 /** `./gradlew eclipse`, `gradle idea`, `mvn eclipse:eclipse`: project files for an IDE, nothing built or tested. */
 export function generatesIdeFiles(command: string): boolean {
   const segs = segmentsOf(command);
@@ -221,6 +241,7 @@ export function filterEvidence(candidates: CandidateStep[], identity: ProjectIde
     else if (c.source.kind === 'docs' && addsDependency(c.command)) why = "add a dependency to a manifest (instructions for users' own projects)";
     else if (isInformational(c.command)) why = 'only prints information';
     else if (generatesIdeFiles(c.command)) why = 'only generate IDE project files';
+    else if (c.source.kind === 'docs' && scaffoldsProject(c.command)) why = "start a new project from a template (tutorials for users' own projects)";
     else if (c.source.kind === 'docs' && runsMissingScript(c.command, exists, c.cwd)) why = 'run a script the repository does not contain (examples for users)';
     else if (c.source.kind === 'docs' && runsOwnCommand(c.command, identity)) why = `are usage examples of the project's own command (${runsOwnCommand(c.command, identity)}), not steps of building it`;
     if (why) left.push({ candidate: c, why });
