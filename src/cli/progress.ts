@@ -7,6 +7,12 @@ import { formatDuration } from '../install/report.js';
 
 const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 
+/** "(in helpers) " for a step that runs in a subfolder, as the plan shows it: `npm install` in a
+ *  subfolder is not the root's `npm install`. */
+function where(step: { cwd?: string }): string {
+  return step.cwd && step.cwd !== '.' ? `(in ${step.cwd}) ` : '';
+}
+
 export class Progress {
   private readonly tty: boolean;
   private timer?: NodeJS.Timeout;
@@ -26,7 +32,7 @@ export class Progress {
         this.out.write(`run ${e.runId}: ${e.total} planned steps, sandbox ${e.sandbox}\n`);
         break;
       case 'step-start':
-        this.current = `[${e.index + 1}/${this.total}] ${e.step.stage} ${e.command}${e.attempt > 1 ? ` (attempt ${e.attempt})` : ''}`;
+        this.current = `[${e.index + 1}/${this.total}] ${e.step.stage} ${where(e.step)}${e.command}${e.attempt > 1 ? ` (attempt ${e.attempt})` : ''}`;
         this.lastLine = '';
         if (this.tty) this.startSpinner();
         else this.out.write(`${this.current}\n`);
@@ -34,7 +40,7 @@ export class Progress {
       case 'step-skip':
         this.stopSpinner();
         // The same two plain lines in a terminal: nothing runs, so there is nothing to animate.
-        this.out.write(`[${e.index + 1}/${this.total}] ${e.step.stage} ${e.step.command}\n    ${e.status === 'blocked' ? `⛔ blocked: ${e.step.reasons.join('; ') || e.reason}` : `– skipped: ${e.reason}`}\n`);
+        this.out.write(`[${e.index + 1}/${this.total}] ${e.step.stage} ${where(e.step)}${e.step.command}\n    ${e.status === 'blocked' ? `⛔ blocked: ${e.step.reasons.join('; ') || e.reason}` : `– skipped: ${e.reason}`}\n`);
         break;
       case 'output': {
         if (this.verbose) {
