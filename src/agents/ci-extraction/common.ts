@@ -65,6 +65,9 @@ export function decideStage(command: string, name: string | undefined, fallback:
   // named "Verify build"), the commands are the better witness.
   const parts = splitScript(command);
   if (byCommand && byName && STAGE_ORDER[byName] > STAGE_ORDER[byCommand] && parts.length > 1 && parts.some((p) => stageOfCommand(p) === undefined)) return byName;
+  // A bare `make` runs the Makefile's first target, whatever it is: a step named "Install
+  // dependencies" running it says what that target does better than the guess "build".
+  if (byName && parts.length === 1 && /^(g?make|just|task)(\s+-\S+)*$/.test(commandWords(parts[0]).join(' '))) return byName;
   return byCommand ?? byName ?? fallback;
 }
 

@@ -179,6 +179,13 @@ describe('GitHub Actions', () => {
     expect(find(candidates, 'uv run --locked --group dev tox run')).toMatchObject({ stage: 'test', confidence: 0.9 });
   });
 
+  it('a bare `make` takes the stage its step name gives (the first target is whatever the Makefile says)', () => {
+    const fs = fixtureRepo({
+      '.github/workflows/ci.yml': 'on: [push]\njobs:\n  t:\n    runs-on: ubuntu-latest\n    steps:\n      - name: Install dependencies\n        run: make\n      - name: Run tests\n        run: make ci\n      - run: make -j4\n',
+    });
+    expect(extractCi(fs).candidates.map((c) => `${c.stage}: ${c.command}`)).toEqual(['install: make', 'test: make ci', 'build: make -j4']);
+  });
+
   it('lets a step named "Test" that first installs packages count as test', () => {
     const fs = fixtureRepo({
       '.github/workflows/ci.yml': 'on: [push]\njobs:\n  t:\n    runs-on: ubuntu-latest\n    steps:\n      - name: Test\n        run: |\n          sudo apt-get install -y tcl8.6\n          ./runtest --verbose\n',

@@ -33,6 +33,11 @@ describe('command facts', () => {
     for (const [cmd, stage] of table) expect(stageOfCommand(cmd), cmd).toBe(stage);
   });
 
+  it('make targets named for tests are test steps, wherever the word sits', () => {
+    for (const t of ['make richtest', 'make unittest', 'make test-unit', 'make integration_tests', 'make ci', 'make tests']) expect(stageOfCommand(t), t).toBe('test');
+    for (const t of ['make latest', 'make testdata', 'make', 'make all']) expect(stageOfCommand(t), t).toBe('build');
+  });
+
   it('browser downloads for the tests are install steps, whichever runner calls them', () => {
     const table: [string, string | undefined][] = [
       ['pnpm exec playwright install chromium', 'install'], ['npx playwright install --with-deps', 'install'], ['playwright install', 'install'],

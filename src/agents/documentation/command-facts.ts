@@ -271,7 +271,8 @@ export function stageOfCommand(part: string): Stage | undefined {
   // C/C++ and generic builders.
   if (cmd === 'make' || cmd === 'gmake' || cmd === 'mingw32-make') {
     const targets = w.slice(1).filter((x) => !x.startsWith('-') && !x.includes('='));
-    if (targets.some((t) => /^(test|tests|check|unittest|unit|test-.*|.*-test|lint|coverage|ci|distcheck)$/.test(t))) return 'test';
+    // `richtest`, `unittest`, `test-unit`, `integration_tests` (not `latest`, `testdata`).
+    if (targets.some((t) => /^(check|unit|lint|coverage|ci|distcheck)$/.test(t) || (/tests?([-_:].*)?$|^test[-_:]/.test(t) && !/latest$/.test(t)))) return 'test';
     if (targets.some((t) => /^(install|deps|setup|bootstrap|dev|develop|requirements|init)$/.test(t))) return 'install';
     if (targets.some((t) => /^(run|serve|start|up)$/.test(t))) return 'run';
     return 'build';
