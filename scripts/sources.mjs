@@ -14,9 +14,12 @@ export function sourceFiles(root) {
     .sort();
 }
 
-/** `path size mtimeMs` per file, one string: equal fingerprints mean the same sources. */
+/**
+ * `path size mtimeMs` per file, one string: equal fingerprints mean the same sources (and the
+ * same build script: a changed one may compile differently).
+ */
 export function sourceFingerprint(root, files = sourceFiles(root)) {
-  return files.map((f) => {
+  return [...files, 'scripts/build.mjs'].map((f) => {
     const s = statSync(join(root, f));
     return `${f} ${s.size} ${s.mtimeMs}`;
   }).join('\n');
