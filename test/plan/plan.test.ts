@@ -218,9 +218,12 @@ describe('stages and order of CI steps', () => {
     expect(lines(p)).toEqual(['build: mvn -B install -DskipTests', 'test: mvn -B verify']);
     expect(p.steps.some((s) => /artifact:/.test(s.command))).toBe(false);
   });
-  it('keeps the CI order of one job: the browser download stays after the build', async () => {
+  it('keeps the CI order of one job: the browser download stays after the build, the dependency change after the tests', async () => {
     const p = await plan('ci-job-order');
-    expect(lines(p)).toEqual(['install: pnpm install --frozen-lockfile', 'build: pnpm build', 'install: pnpm exec playwright install chromium', 'test: pnpm test']);
+    expect(lines(p)).toEqual([
+      'install: pnpm install --frozen-lockfile', 'build: pnpm build', 'install: pnpm exec playwright install chromium', 'test: pnpm test',
+      'install: pnpm add -D react@16', 'test: pnpm test:react16',
+    ]);
   });
 });
 
