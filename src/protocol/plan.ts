@@ -67,7 +67,10 @@ export const PlanStep = z.object({
   needsInput: z.array(z.string()).optional(),
   /** Other places the same step was found (they corroborate it). */
   alsoFoundIn: z.array(Provenance).optional(),
-  /** What earlier runs recorded in this store say about this exact command. */
+  /**
+   * What earlier runs recorded in this store say about this exact command: runs, succeeded and
+   * medianMs count first attempts in runs of the same target; fixesThatWorked come from any target.
+   */
   history: z.object({
     runs: z.number().int().min(0),
     succeeded: z.number().int().min(0),

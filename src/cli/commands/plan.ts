@@ -42,7 +42,9 @@ function notes(steps: PlanStep[]): string[] {
     if (s.needsInput?.length) bits.push(`needs input: ${s.needsInput.join(', ')}`);
     if (s.history) {
       const fix = s.history.fixesThatWorked[0];
-      bits.push(`earlier runs: ${s.history.succeeded}/${s.history.runs} succeeded, ~${formatDuration(s.history.medianMs)}${fix ? `; when it failed, \`${clip(fix.command, 60)}\` worked (${fix.times}×)` : ''}`);
+      const here = s.history.runs ? `earlier runs here: ${s.history.succeeded}/${s.history.runs} succeeded, ~${formatDuration(s.history.medianMs)}` : '';
+      const elsewhere = fix ? `when it failed${s.history.runs ? '' : ' (in other repositories)'}, \`${clip(fix.command, 60)}\` worked (${fix.times}×)` : '';
+      bits.push([here, elsewhere].filter(Boolean).join('; '));
     }
     if (bits.length) out.push(`  ${i + 1}. ${clip(s.command, 50)} — ${bits.join('; ')}`);
   });
@@ -90,7 +92,7 @@ export const planCommand: CommandModule = (program, ctx) => {
       const { buildPlan } = await import('../../agents/planner/build-plan.js');
       const plan = await buildPlan(target, ctx.config, { probe: opts.probe });
       // Memory: what earlier runs in this store say about each command.
-      const history = await commandHistory(await ctx.store(), plan.steps.map((s) => s.command));
+      const history = await commandHistory(await ctx.store(), plan.steps.map((s) => s.command), plan.target);
       for (const s of plan.steps) {
         const h = history.get(s.command);
         if (h) s.history = h;
