@@ -62,5 +62,15 @@ describe('report', () => {
     const base = { runId: 'R', diagnosis: [], steps: [{ stage: 'install' as const, command: 'pnpm install', status: 'success' as const, exitCode: 0, durationMs: 1, attempts: 1 }] };
     expect(nextSteps({ ...base, status: 'success' }, plan).join('\n')).not.toMatch(/Prerequisite/);
     expect(nextSteps({ ...base, status: 'failed' }, plan).join('\n')).toMatch(/Prerequisite not met here: toolchain pnpm/);
+    const browser = { prerequisites: [{ kind: 'browser', name: 'browser', satisfied: false, detail: 'playwright drives a browser' }] } as unknown as Plan;
+    expect(nextSteps({ ...base, status: 'failed' }, browser)).toContain('Prerequisite not met here: browser (playwright drives a browser)');
+  });
+
+  it('words an untried fix as advice about the step it concerns, not as a pattern id', () => {
+    const steps = [{ stage: 'test' as const, command: 'npm test', status: 'failed' as const, exitCode: 1, durationMs: 1, attempts: 1 }];
+    const fix = { command: 'apt-get install -y chromium', description: 'install a browser for karma', applied: false };
+    const next = nextSteps({ runId: 'R', status: 'failed', steps, diagnosis: [{ step: 0, pattern: 'browser.not-installed', category: 'missing-system-dependency', explanation: 'no browser', fixes: [fix] }] });
+    expect(next).toContain('For step 1 (npm test), try `apt-get install -y chromium` (install a browser for karma)');
+    expect(next.join('\n')).not.toContain('browser.not-installed');
   });
 });

@@ -19,6 +19,8 @@ function testsText(s: InstallStepResult): string {
   return `${t.failed} failed, ${t.passed} passed${t.skipped ? `, ${t.skipped} skipped` : ''} (${t.framework})`;
 }
 
+const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
+
 export function nextSteps(result: InstallResult, plan?: Plan): string[] {
   const out: string[] = [];
   const skippedSystem = result.steps.filter((s) => s.status === 'skipped' && s.stage === 'system');
@@ -26,13 +28,14 @@ export function nextSteps(result: InstallResult, plan?: Plan): string[] {
   if (result.steps.some((s) => s.status === 'blocked')) out.push('Some steps were blocked as dangerous and not run: read them (nova plan shows why) and run them yourself only if you trust them.');
   for (const d of result.diagnosis) {
     const untried = d.fixes.filter((f) => !f.applied);
-    if (untried.length && !d.fixes.some((f) => f.worked)) out.push(`${d.pattern}: try \`${untried[0].command}\` (${untried[0].description})`);
+    const about = d.step !== undefined && result.steps[d.step] ? `For step ${d.step + 1} (${clip(result.steps[d.step].command, 50)}), try` : 'Try';
+    if (untried.length && !d.fixes.some((f) => f.worked)) out.push(`${about} \`${untried[0].command}\` (${untried[0].description})`);
   }
   const input = result.steps.filter((s) => s.reasons?.some((r) => r.startsWith('needs values')));
   if (input.length) out.push('Some steps need values only you can supply (tokens, names): see the skipped steps.');
   // The plan checked the host; the sandbox may have provided the tool since (corepack, the npm
   // registry). After a successful run an unmet prerequisite blocked nothing: not a next step.
-  if (result.status !== 'success') for (const p of plan?.prerequisites ?? []) if (p.satisfied === false) out.push(`Prerequisite not met here: ${p.kind} ${p.name}${p.detail ? ` (${p.detail})` : ''}`);
+  if (result.status !== 'success') for (const p of plan?.prerequisites ?? []) if (p.satisfied === false) out.push(`Prerequisite not met here: ${p.kind === p.name ? p.name : `${p.kind} ${p.name}`}${p.detail ? ` (${p.detail})` : ''}`);
   if (out.length === 0 && result.status === 'success') out.push('Nothing to do: it installs, builds and tests here. Export what worked with --export setup.sh or --export Dockerfile.');
   return [...new Set(out)];
 }
