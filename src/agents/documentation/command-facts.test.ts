@@ -29,6 +29,7 @@ describe('command facts', () => {
       ['mvn -pl test-utils package', 'build'], ['mvn -pl core -am test', 'test'],
       ['./gradlew build -x test', 'build'], ['./gradlew assemble', 'build'], ['gradle build --exclude-task test', 'build'], ['./gradlew build -x :core:test', 'build'],
       ['./gradlew test', 'test'], ['./gradlew check -x javadoc', 'test'], ['./gradlew :app:test', 'test'],
+      ['mvn -B dependency:go-offline test clean -U --fail-never -DskipTests=true -f build-pom.xml', 'install'], ['mvn dependency:resolve', 'install'],
     ];
     for (const [cmd, stage] of table) expect(stageOfCommand(cmd), cmd).toBe(stage);
   });

@@ -234,6 +234,8 @@ export function stageOfCommand(part: string): Stage | undefined {
     const { goals, skipsTests } = mavenInvocation(w.slice(1));
     // `-DskipTests`/`-Dmaven.test.skip`: whatever the goals, nothing is tested.
     if (!skipsTests && goals.some((g) => MAVEN_TESTING_GOALS.test(g))) return 'test';
+    // `mvn dependency:go-offline test clean -DskipTests`: fetches everything, then throws the build away.
+    if (goals.some((g) => /^dependency:/.test(g)) && (goals[goals.length - 1] === 'clean' || goals.every((g) => /^(dependency:.*|clean|validate)$/.test(g)))) return 'install';
     if (goals.some((g) => /^(package|compile|install|test-compile|verify|integration-test|test)$/.test(g))) return 'build';
     if (goals.some((g) => /^dependency:/.test(g))) return 'install';
     if (goals.some((g) => /:run$/.test(g))) return 'run';

@@ -69,6 +69,14 @@ describe('mergeCandidates', () => {
     expect(steps.map((s) => s.command)).toEqual(['npm ci && npm test']);
     expect(dropped.find((d) => d.candidate.command === 'npm install')?.why).toMatch(/CI already shows how the install stage is done/);
   });
+  it('CI at the top of the repository covers the defaults of sub-projects with the same toolchain', () => {
+    const { steps } = mergeCandidates([
+      c('mvn -B verify -f build-pom.xml', 'ci', 'test'),
+      c('mvn -B verify', 'default', 'test', { cwd: 'common' }), c('mvn -B verify', 'default', 'test', { cwd: 'value' }),
+      c('npm test', 'manifest', 'test', { cwd: 'web' }),
+    ]);
+    expect(steps.map((s) => `${s.cwd ?? '.'}: ${s.command}`)).toEqual(['.: mvn -B verify -f build-pom.xml', 'web: npm test']);
+  });
   it('docs do not displace manifest defaults of a different job', () => {
     const { steps } = mergeCandidates([c('pip install mkdocs', 'docs'), c('pip install -e .', 'manifest')]);
     expect(steps.map((s) => s.command)).toEqual(['pip install mkdocs', 'pip install -e .']);
@@ -86,12 +94,12 @@ describe('mergeCandidates', () => {
       job('pnpm install', 'install', 1), job('pnpm build', 'build', 2), job('pnpm exec playwright install chromium', 'install', 3),
       job('sudo apt-get install -y xvfb', 'system', 4), job('pnpm test', 'test', 5),
       job('go mod download', 'install', 1, 'backend'), job('go test ./...', 'test', 2, 'backend'),
-      c('npm ci', 'manifest', 'install', { cwd: 'web' }),
+      c('pip install -e .', 'manifest', 'install', { cwd: 'api' }),
     ]);
     // System steps go first; each job keeps its CI order in the places the stage sort gave it;
     // other evidence stays where the stage sort put it.
     expect(steps.map((s) => s.command)).toEqual([
-      'sudo apt-get install -y xvfb', 'pnpm install', 'pnpm build', 'go mod download', 'npm ci', 'pnpm exec playwright install chromium', 'pnpm test', 'go test ./...',
+      'sudo apt-get install -y xvfb', 'pnpm install', 'pnpm build', 'go mod download', 'pip install -e .', 'pnpm exec playwright install chromium', 'pnpm test', 'go test ./...',
     ]);
   });
   it('keeps env from the evidence and drops weak commands', () => {

@@ -98,9 +98,11 @@ export function mergeCandidates(candidates: CandidateStep[]): MergeResult {
   }
   // A manifest default that nothing stronger repeated is dropped when CI already runs that
   // toolchain for the stage: CI shows what works, the default is only a guess.
+  // CI at the top of the repository covers the sub-projects too (`mvn -f build-pom.xml verify`,
+  // `npm test --workspaces`, `make test`): their defaults are guesses of the same work.
   for (const [k, m] of byKey) {
     if (!isFallback(m.source.kind)) continue;
-    const covered = [...commandFamilies(m.command), '*'].find((f) => ciCoverage.has(`${m.cwd ?? '.'}\0${m.stage}\0${f}`));
+    const covered = [...commandFamilies(m.command), '*'].find((f) => ciCoverage.has(`${m.cwd ?? '.'}\0${m.stage}\0${f}`) || ciCoverage.has(`.\0${m.stage}\0${f}`));
     if (covered) { byKey.delete(k); dropped.push({ candidate: m, why: `CI already runs ${covered} commands for the ${m.stage} stage` }); }
   }
 
