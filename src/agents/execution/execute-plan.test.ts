@@ -58,3 +58,41 @@ describe('executePlan skips steps that are not shell', () => {
     expect(executed).toEqual(['echo built > built.txt']);
   });
 });
+
+describe('a multi-line script from a CI file runs as its CI runs it', () => {
+  let store: Store;
+  let dir: { path: string; cleanup: () => void };
+  beforeAll(async () => {
+    await initValidator();
+    dir = tempDir('nova-exec-errexit-');
+    store = await openStore({ sqlitePath: join(dir.path, 'nova.sqlite') });
+  });
+  afterAll(async () => {
+    await store.close();
+    dir.cleanup();
+  });
+
+  it('stops at the first failing line of a GitHub Actions script (bash -e), but not of a README block', async () => {
+    const ws = join(dir.path, 'ws');
+    mkdirSync(join(ws, '.home'), { recursive: true });
+    const script = 'false\ntouch after-failure-$SRC';
+    const step = (src: 'ci' | 'docs', file: string): PlanStep => ({
+      stage: 'build', command: script, env: { SRC: src }, source: { kind: src, file }, confidence: 1, verdict: 'allow', reasons: [],
+    });
+    const plan: Plan = { target: ws, ecosystems: [], warnings: [], steps: [step('docs', 'README.md'), step('ci', '.github/workflows/ci.yml')] };
+    const runId = `run-errexit-${Date.now()}`;
+    await createRun(store, { runId, kind: 'install', target: ws, tenant: 'default' });
+    const r = await executePlan(plan, {
+      runId, store, sandbox: new NoneSandbox({ workspace: ws, home: join(ws, '.home') }), limits: { timeoutMs: 20_000 }, env: {},
+      allowSystem: false, maxFixAttempts: 0, allowNetwork: false, workspaceFiles: [], vetFix: () => undefined,
+    });
+    // A README block is a list of commands a person types: the last one decides, as before.
+    expect(r.steps[0]!.status).toBe('success');
+    expect(existsSync(join(ws, 'after-failure-docs'))).toBe(true);
+    expect(r.steps[1]!.status).toBe('failed');
+    expect(existsSync(join(ws, 'after-failure-ci'))).toBe(false);
+    // Records keep the command as the plan wrote it.
+    const recorded = (await store.db.selectFrom('commands').select(['command']).where('run_id', '=', runId).execute()).map((c) => c.command);
+    expect(recorded).toEqual([script, script]);
+  });
+});

@@ -61,10 +61,23 @@ function needsNetwork(step: PlanStep): boolean {
   return step.network ?? (step.stage === 'install' || step.stage === 'system');
 }
 
+/** CI services whose runners run a multi-line script with `bash -e` (GitHub Actions' default shell, GitLab's and CircleCI's scripts). */
+const ERREXIT_CI = /^(?:\.github\/workflows\/|\.gitlab-ci\.ya?ml$|\.circleci\/)/;
+
+/**
+ * The shell text a step runs: a multi-line script taken from such a CI file stops at its first
+ * failing line, as it does on that CI, instead of failing there and carrying on (which hid, for
+ * example, a `source $VENV` that only works on the CI runner).
+ */
+export function shellText(step: PlanStep, command: string): string {
+  if (step.source.kind !== 'ci' || !command.includes('\n') || !ERREXIT_CI.test(step.source.file ?? '')) return command;
+  return `set -e\n${command}`;
+}
+
 async function attempt(step: PlanStep, index: number, command: string, attemptNo: number, network: boolean, o: StepRunOptions): Promise<ExecResult> {
   o.onEvent?.({ type: 'step-start', index, step, attempt: attemptNo, command });
   const r = await o.sandbox.exec({
-    command,
+    command: shellText(step, command),
     cwd: step.cwd,
     env: { ...o.env, ...(step.env ?? {}) },
     network: network && o.allowNetwork,
