@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Plan, PlanStep } from '../../protocol/plan.js';
@@ -94,5 +94,43 @@ describe('a multi-line script from a CI file runs as its CI runs it', () => {
     // Records keep the command as the plan wrote it.
     const recorded = (await store.db.selectFrom('commands').select(['command']).where('run_id', '=', runId).execute()).map((c) => c.command);
     expect(recorded).toEqual([script, script]);
+  });
+});
+
+describe('the network retry', () => {
+  let store: Store;
+  let dir: { path: string; cleanup: () => void };
+  beforeAll(async () => {
+    await initValidator();
+    dir = tempDir('nova-exec-netretry-');
+    store = await openStore({ sqlitePath: join(dir.path, 'nova.sqlite') });
+  });
+  afterAll(async () => {
+    await store.close();
+    dir.cleanup();
+  });
+
+  it('runs a step once more with network only when it ran without it', async () => {
+    const ws = join(dir.path, 'ws');
+    mkdirSync(join(ws, '.home'), { recursive: true });
+    const command = 'echo ran >> "runs-$STAGE.txt"; echo "getaddrinfo ENOTFOUND pypi.example.invalid" >&2; exit 1';
+    const step = (stage: 'install' | 'build'): PlanStep => ({ stage, command, env: { STAGE: stage }, source: { kind: 'docs' }, confidence: 1, verdict: 'allow', reasons: [] });
+    const run = async (s: PlanStep) => {
+      const runId = `run-net-${s.stage}-${Date.now()}`;
+      await createRun(store, { runId, kind: 'install', target: ws, tenant: 'default' });
+      const reasons: string[] = [];
+      const r = await executePlan({ target: ws, ecosystems: [], warnings: [], steps: [s] }, {
+        runId, store, sandbox: new NoneSandbox({ workspace: ws, home: join(ws, '.home') }), limits: { timeoutMs: 20_000 }, env: {},
+        allowSystem: false, maxFixAttempts: 2, allowNetwork: true, workspaceFiles: [], vetFix: () => undefined,
+        onEvent: (e) => { if (e.type === 'fix') reasons.push(e.reason); },
+      });
+      return { attempts: r.steps[0]!.attempts, reasons, runs: readFileSync(join(ws, `runs-${s.stage}.txt`), 'utf8').split('\n').filter(Boolean).length };
+    };
+    // A build runs without network: the retry gives it network, so it is worth one more run.
+    expect(await run(step('build'))).toMatchObject({ attempts: 2, runs: 2 });
+    // An install already had network: running it again changes nothing.
+    const install = await run(step('install'));
+    expect(install).toMatchObject({ attempts: 1, runs: 1 });
+    expect(install.reasons).toContain('not applied: the step already had network access');
   });
 });

@@ -124,6 +124,12 @@ export async function runStep(step: PlanStep, index: number, o: StepRunOptions):
           o.onEvent?.({ type: 'fix', index, fix: f.fx, reason: 'not applied: installs system packages (rerun with --allow-system)' });
           continue;
         }
+        // A retry whose only change is network access, for a step that already had it: the same
+        // run again, which fails the same way (a host unreachable from here) at the cost of the step.
+        if (f.fx.network && network && o.allowNetwork && f.command.trim() === step.command.trim()) {
+          o.onEvent?.({ type: 'fix', index, fix: f.fx, reason: 'not applied: the step already had network access' });
+          continue;
+        }
         const refusal = o.vetFix(f.command);
         if (refusal) {
           o.onEvent?.({ type: 'fix', index, fix: f.fx, reason: `not applied: ${refusal}` });
