@@ -14,15 +14,28 @@ export interface Service {
   source: Provenance;
 }
 
+/**
+ * What a CI job says about itself beyond its steps, for choosing the main job: the system it runs
+ * on, the services it starts, and the jobs it waits for (a job that `needs` a test job is a
+ * follow-up variant of it). `key` is `<file>#<job>`, as the planner's `ciJobOf` names it.
+ */
+export interface CiJob {
+  key: string;
+  runner?: Platform;
+  services: string[];
+  needs: string[];
+}
+
 /** What one CI reader found in one file. */
 export interface CiFindings {
   candidates: CandidateStep[];
   toolchains: Toolchain[];
   services: Service[];
+  jobs: CiJob[];
   warnings: string[];
 }
 
-export const emptyFindings = (): CiFindings => ({ candidates: [], toolchains: [], services: [], warnings: [] });
+export const emptyFindings = (): CiFindings => ({ candidates: [], toolchains: [], services: [], jobs: [], warnings: [] });
 
 /**
  * Base confidence per CI system: the repository's own pipeline is the strongest evidence, and

@@ -385,14 +385,16 @@ describe('matrix and expressions', () => {
     expect(cmds(extractCi(fs).candidates)).toEqual(['cargo test --workspace', 'cargo test --features pcre2']);
   });
 
-  it('lowers confidence and asks for input when a command keeps an unresolved expression', () => {
+  it('lowers confidence when a command keeps an unresolved expression; asks for input only when a person supplies it', () => {
     const fs = fixtureRepo({
-      '.github/workflows/ci.yml': 'on: push\njobs:\n  t:\n    runs-on: ubuntu-latest\n    steps:\n      - run: ./build.sh ${{ steps.meta.outputs.version }}\n      - run: ./build.sh --plain\n',
+      '.github/workflows/ci.yml': 'on: push\njobs:\n  t:\n    runs-on: ubuntu-latest\n    steps:\n      - run: ./build.sh ${{ steps.meta.outputs.version }} ${{ needs.meta.outputs.name }}\n      - run: ./build.sh --plain\n      - run: ./build.sh ${{ vars.TARGET }}\n',
     });
     const { candidates } = extractCi(fs);
-    const unresolved = find(candidates, './build.sh ${{ steps.meta.outputs.version }}');
-    expect(unresolved.needsInput).toEqual(['${{ steps.meta.outputs.version }}']);
+    // Outputs of other steps and jobs are computed by CI itself: nothing a person supplies.
+    const unresolved = find(candidates, './build.sh ${{ steps.meta.outputs.version }} ${{ needs.meta.outputs.name }}');
+    expect(unresolved.needsInput).toBeUndefined();
     expect(unresolved.confidence).toBeLessThan(find(candidates, './build.sh --plain').confidence);
+    expect(find(candidates, './build.sh ${{ vars.TARGET }}').needsInput).toEqual(['${{ vars.TARGET }}']);
   });
 });
 
@@ -820,7 +822,7 @@ describe('whole repositories', () => {
   });
 
   it('returns empty findings for a repository without any CI or build files', () => {
-    expect(extractCi(fixtureRepo({ 'README.md': '# x\n' }))).toEqual({ candidates: [], toolchains: [], services: [], warnings: [] });
+    expect(extractCi(fixtureRepo({ 'README.md': '# x\n' }))).toEqual({ candidates: [], toolchains: [], services: [], jobs: [], warnings: [] });
   });
 
   it('CiExtractionAgent answers ci.extract', async () => {
@@ -1006,9 +1008,102 @@ describe('shapes found trying real repositories', () => {
     expect(find(candidates, 'ctest --test-dir ../out').cwd).toBe('tests');
     const make = find(candidates, 'make');
     expect(make.cwd).toBeUndefined();
-    expect(make.needsInput).toEqual(['${{ steps.dirs.outputs.build }}']);
+    // A folder an earlier step computes is unknown here, not something a person supplies: weaker evidence.
+    expect(make.needsInput).toBeUndefined();
+    expect(make.confidence).toBeLessThan(find(candidates, 'ctest --test-dir ../out').confidence);
     // The runner's own variables too: a plan's steps do not get them.
     find(candidates, 'cmake --build . && cp -r "../../data" ../../.runner-workspace/out && echo \'$GITHUB_WORKSPACE\'');
     for (const c of candidates) expect(`${c.command} ${c.cwd ?? ''}`).not.toMatch(/\$\{\{\s*(runner|github)\.workspace/);
+  });
+});
+
+describe('GitHub Actions jobs and install actions', () => {
+  it('records each job\'s runner, services and the jobs it needs', () => {
+    const fs = fixtureRepo({
+      '.github/workflows/ci.yml': dedent(`
+        on: [push]
+        jobs:
+          tests:
+            runs-on: \${{ matrix.os }}
+            strategy:
+              matrix:
+                os: [ubuntu-latest]
+            steps:
+              - run: make test
+          tests-db:
+            runs-on: ubuntu-latest
+            needs: tests
+            services:
+              db:
+                image: postgres:16
+            steps:
+              - run: make test-db
+          mac:
+            runs-on: macos-14
+            needs: [tests, tests-db]
+            steps:
+              - run: make test
+      `),
+    });
+    expect(extractCi(fs).jobs).toEqual([
+      { key: '.github/workflows/ci.yml#tests', runner: 'linux', services: [], needs: [] },
+      { key: '.github/workflows/ci.yml#tests-db', runner: 'linux', services: ['postgres'], needs: ['.github/workflows/ci.yml#tests'] },
+      { key: '.github/workflows/ci.yml#mac', runner: 'macos', services: [], needs: ['.github/workflows/ci.yml#tests', '.github/workflows/ci.yml#tests-db'] },
+    ]);
+  });
+
+  it('well-known install actions become the commands they run, in their job', () => {
+    const fs = fixtureRepo({
+      'package-lock.json': '{}',
+      'web/yarn.lock': '',
+      '.github/workflows/ci.yml': dedent(`
+        on: [push]
+        jobs:
+          php:
+            runs-on: ubuntu-latest
+            strategy:
+              matrix:
+                dependencies: [highest]
+            steps:
+              - uses: ramsey/composer-install@v3
+                with:
+                  dependency-versions: \${{ matrix.dependencies }}
+                  composer-options: "--prefer-dist"
+              - run: composer exec phpunit
+          php-lowest:
+            runs-on: ubuntu-latest
+            steps:
+              - uses: ramsey/composer-install@v3
+                with:
+                  dependency-versions: lowest
+          node:
+            runs-on: ubuntu-latest
+            steps:
+              - uses: bahmutov/npm-install@v1
+              - uses: bahmutov/npm-install@v1
+                with:
+                  working-directory: web
+          ruby:
+            runs-on: ubuntu-latest
+            steps:
+              - uses: ruby/setup-ruby@v1
+                with:
+                  ruby-version: '3.3'
+                  bundler-cache: true
+              - uses: snok/install-poetry@v1
+                with:
+                  version: 1.8.3
+      `),
+    });
+    const { candidates, toolchains } = extractCi(fs);
+    const install = find(candidates, 'composer install --prefer-dist');
+    expect(install.stage).toBe('install');
+    expect(install.source.detail).toBe('github-actions:php/ramsey/composer-install');
+    expect(find(candidates, 'composer update --prefer-lowest --prefer-stable').source.detail).toMatch(/^github-actions:php-lowest\//);
+    expect(find(candidates, 'npm ci').stage).toBe('install');
+    expect(find(candidates, 'yarn --frozen-lockfile').cwd).toBe('web');
+    expect(find(candidates, 'bundle install').source.detail).toMatch(/^github-actions:ruby\//);
+    expect(toolchains.find((t) => t.language === 'poetry')?.version).toBe('1.8.3');
+    expect(toolchains.find((t) => t.language === 'ruby')?.version).toBe('3.3');
   });
 });

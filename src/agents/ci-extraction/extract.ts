@@ -7,7 +7,7 @@
 import type { RepoFs } from '../../repo/repo-fs.js';
 import type { CandidateStep, Provenance } from '../../protocol/plan.js';
 import { NovaError } from '../../errors.js';
-import { emptyFindings, type CiFindings } from './common.js';
+import { emptyFindings, type CiFindings, type CiJob } from './common.js';
 import { extractGithubActions } from './github-actions.js';
 import { extractGitlab } from './gitlab.js';
 import { extractAzure, extractCircleci, extractTravis } from './travis-circle-azure.js';
@@ -22,6 +22,7 @@ export interface CiExtraction {
   candidates: CandidateStep[];
   toolchains: { language: string; version: string; source: Provenance }[];
   services: { name: string; source: Provenance }[];
+  jobs: CiJob[];
   warnings: string[];
 }
 
@@ -55,12 +56,14 @@ export function extractCi(fs: RepoFs): CiExtraction {
     all.candidates.push(...found.candidates);
     all.toolchains.push(...found.toolchains);
     all.services.push(...found.services);
+    all.jobs.push(...found.jobs);
     all.warnings.push(...found.warnings);
   }
   return {
     candidates: dedupeCandidates(all.candidates),
     toolchains: firstPer(all.toolchains, (t) => t.language),
     services: firstPer(all.services, (s) => s.name),
+    jobs: all.jobs,
     warnings: all.warnings,
   };
 }

@@ -122,13 +122,17 @@ function workflow(fs: RepoFs, file: string, wf: YNode, out: CiFindings): void {
       if (tc) out.toolchains.push({ ...tc, source: prov(get(job, 'container')!.line) });
     }
     const services = get(job, 'services');
+    const jobServices: string[] = [];
     if (services?.kind === 'map') {
       for (const s of services.entries) {
         const image = str(s.value) ?? str(get(s.value, 'image')) ?? '';
         const name = serviceOfImage(substitute(image, ctx).text) ?? s.key.toLowerCase();
         out.services.push({ name, source: prov(s.keyLine, `services/${s.key}`) });
+        jobServices.push(name);
       }
     }
+    const needs = strList(get(job, 'needs')).map((n) => `${file}#${n.value}`);
+    out.jobs.push({ key: `${file}#${jobId}`, ...(jobPlatform ? { runner: jobPlatform } : {}), services: jobServices, needs });
 
     const jobDefaults = get(get(job, 'defaults'), 'run');
     const steps = get(job, 'steps');
@@ -173,6 +177,9 @@ interface StepScope {
   /** Confidence lost to `if:` conditions that could not be decided here. */
   penalty: number;
 }
+
+/** `${{ steps.<id>.outputs.<name> }}`, `${{ needs.<job>.outputs.<name> }}`: values CI computes in earlier steps or jobs. */
+const CI_OUTPUT = /^\$\{\{\s*(steps|needs|jobs)\.[\w-]+\.(outputs|result|outcome|conclusion)\b/;
 
 /** A step or job whose `if:` cannot be decided here is weaker evidence. */
 const UNDECIDED_CONDITION_PENALTY = 0.1;
@@ -274,7 +281,9 @@ function runStep(step: YNode, scope: StepScope, out: CiFindings): void {
     env: { ...env.values, ...stepEnv.values },
     platform,
     // Workflow/job-level secrets matter to a step only when its script uses the variable.
-    needsInput: [...secretsUsedBy(env, sub.text), ...stepEnv.secrets.map((x) => x.secret), ...sub.secrets, ...sub.unresolved, ...(wdSub?.unresolved ?? [])],
+    // Outputs of other steps and jobs are computed by CI as it runs: unknown here, but nothing a
+    // person supplies (the lower confidence above says the command is incomplete).
+    needsInput: [...secretsUsedBy(env, sub.text), ...stepEnv.secrets.map((x) => x.secret), ...sub.secrets, ...[...sub.unresolved, ...(wdSub?.unresolved ?? [])].filter((u) => !CI_OUTPUT.test(u))],
     context: jobName,
   }));
 }
@@ -419,6 +428,18 @@ function setupAction(fs: RepoFs, uses: string, withNode: YNode | undefined, ctx:
     }
     return;
   }
+  for (const c of commandsOfAction(fs, action, withNode, ctx)) {
+    out.candidates.push(candidate({
+      command: c.command, stage: decideStage(c.command, undefined, 'install'), file: source.file!, line: source.line!, detail: `${source.detail}`,
+      confidence: CI_CONFIDENCE.githubActions - ACTION_TRANSLATION_PENALTY, cwd: c.cwd,
+    }));
+  }
+  if (action === 'snok/install-poetry') {
+    const v = str(get(withNode, 'version'));
+    const sub = v === undefined ? undefined : substitute(v, ctx);
+    out.toolchains.push({ language: 'poetry', version: sub && !sub.unresolved.length && sub.text ? sub.text : 'latest', source });
+    return;
+  }
   for (const [re, language, keys, fileKey] of SETUP_ACTIONS) {
     if (!re.test(action)) continue;
     let version: string | undefined;
@@ -442,5 +463,56 @@ function setupAction(fs: RepoFs, uses: string, withNode: YNode | undefined, ctx:
       out.toolchains.push({ language, version, source });
     }
     return;
+  }
+}
+
+/** A command translated from an action's inputs says what the action does, not how it does it exactly. */
+const ACTION_TRANSLATION_PENALTY = 0.05;
+
+/**
+ * Well-known actions that install or build in place of a `run:` step, as the commands they run:
+ * a job that installs with `ramsey/composer-install` installs as surely as one that runs
+ * `composer install`.
+ */
+function commandsOfAction(fs: RepoFs, action: string, withNode: YNode | undefined, ctx: ExprContext): { command: string; cwd?: string }[] {
+  const input = (k: string): string | undefined => {
+    const v = str(get(withNode, k));
+    if (v === undefined) return undefined;
+    const sub = substitute(v, ctx);
+    return sub.unresolved.length ? undefined : sub.text.trim();
+  };
+  const cwd = normaliseDir(input('working-directory')?.split('\n')[0]);
+  const inDir = (f: string) => fs.isFile(cwd ? `${cwd}/${f}` : f);
+  const truthy = (k: string) => /^true$/i.test(input(k) ?? '');
+  const withArgs = (base: string, args: string | undefined) => (args ? `${base} ${args.replace(/\s*\n\s*/g, ' ')}` : base);
+  switch (action) {
+    case 'ramsey/composer-install': {
+      // `lowest` resolves the oldest allowed versions; otherwise the checkout's own install.
+      const lowest = input('dependency-versions') === 'lowest';
+      return [{ command: withArgs(lowest ? 'composer update --prefer-lowest --prefer-stable' : 'composer install', input('composer-options')), cwd }];
+    }
+    case 'php-actions/composer':
+      return [{ command: withArgs(`composer ${input('command') || 'install'}`, input('args')), cwd }];
+    case 'bahmutov/npm-install': {
+      const own = input('install-command');
+      if (own) return [{ command: own, cwd }];
+      const locked = input('useLockFile') !== 'false';
+      if (inDir('yarn.lock')) return [{ command: locked ? 'yarn --frozen-lockfile' : 'yarn', cwd }];
+      return [{ command: locked && (inDir('package-lock.json') || inDir('npm-shrinkwrap.json')) ? 'npm ci' : 'npm install', cwd }];
+    }
+    case 'ruby/setup-ruby':
+      return truthy('bundler-cache') ? [{ command: 'bundle install', cwd }] : [];
+    case 'pnpm/action-setup':
+      return truthy('run_install') ? [{ command: 'pnpm install' }] : [];
+    case 'actions-rs/cargo': {
+      const cmd = input('command');
+      return cmd && input('use-cross') !== 'true' ? [{ command: withArgs(`cargo ${cmd}`, input('args')) }] : [];
+    }
+    case 'gradle/gradle-build-action': {
+      const args = input('arguments');
+      return args ? [{ command: withArgs(fs.isFile('gradlew') ? './gradlew' : 'gradle', args), cwd: normaliseDir(input('build-root-directory')) }] : [];
+    }
+    default:
+      return [];
   }
 }

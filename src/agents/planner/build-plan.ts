@@ -97,7 +97,7 @@ export async function planRepository(root: string, opts: { target?: string; prob
   const warnings: string[] = [];
   const analysis = safely('repository analysis', () => analyzeRepository(fs), { ecosystems: [], candidates: [], warnings: [], projectDirs: [], workspaceMembers: [], systemHints: [], filesSeen: 0 }, warnings);
   const docs = safely('documentation extraction', () => extractDocs(fs), { candidates: [], documents: [], warnings: [] }, warnings);
-  const ci: CiEvidence = safely('CI extraction', () => extractCi(fs), { candidates: [], toolchains: [], services: [], warnings: [] }, warnings);
+  const ci: CiEvidence = safely('CI extraction', () => extractCi(fs), { candidates: [], toolchains: [], services: [], jobs: [], warnings: [] }, warnings);
   warnings.push(...analysis.warnings, ...ci.warnings, ...docs.warnings);
   // A package-manager version pinned only in CI (pnpm/action-setup `version: 11.3.0`) is the one
   // the project is installed with; the manifest's packageManager field, when present, wins.
@@ -116,7 +116,7 @@ export async function planRepository(root: string, opts: { target?: string; prob
   // Evidence in precedence order; merge keeps the strongest of equivalent commands.
   const identity = safely('project identity', () => projectIdentity(fs), { packageNames: new Set<string>(), repoNames: new Set<string>() }, warnings);
   const filtered = filterEvidence([...ci.candidates, ...docs.candidates, ...analysis.candidates], identity, (p) => fs.exists(p));
-  const jobs = selectCiJobs(filtered.kept);
+  const jobs = selectCiJobs(filtered.kept, ci.jobs);
   const kept = jobs.kept;
   const left = [...filtered.left, ...jobs.left];
   const all = kept.map(scrubSecrets);

@@ -1,6 +1,7 @@
 import { expect, it } from 'vitest';
 import type { CandidateStep } from '../../protocol/plan.js';
 import { ciJobOf, selectCiJobs } from './ci-jobs.js';
+import type { CiJob } from '../ci-extraction/common.js';
 
 const s = (file: string, job: string | undefined, stage: CandidateStep['stage'], command: string): CandidateStep => ({
   stage, command, source: { kind: 'ci', file, line: 1, ...(job ? { detail: `github-actions:${job}/step` } : { detail: 'tox' }) }, confidence: 0.9, platform: 'any',
@@ -107,4 +108,52 @@ it('a test runner that makes its own environment (uv run, tox) completes the seq
     dev('.devcontainer/Dockerfile', 'build', 'python -m build'),
   ]);
   expect(r.kept.map((c) => c.command)).toEqual(['uv run --locked tox run']);
+});
+
+const job = (key: string, info: Partial<CiJob> = {}): CiJob => ({ key, services: [], needs: [], ...info });
+
+it('a job on a macOS runner loses to a Linux job, even when only the macOS job stages its step as a test', () => {
+  const cands = [
+    s('.github/workflows/build.yml', 'jvm', 'build', './gradlew build --stacktrace'),
+    s('.github/workflows/build.yml', 'robovm', 'test', './gradlew robovm-test:robovmTest'),
+  ];
+  const r = selectCiJobs(cands, [job('.github/workflows/build.yml#jvm', { runner: 'linux' }), job('.github/workflows/build.yml#robovm', { runner: 'macos' })]);
+  expect(r.kept.map((c) => c.command)).toEqual(['./gradlew build --stacktrace']);
+});
+
+it('the plain test job beats its variants: a longer name, a job waiting for it, services, dependency updates', () => {
+  const wf = '.github/workflows/ci.yml';
+  const r = selectCiJobs([
+    s(wf, 'tests', 'install', 'composer install'),
+    s(wf, 'tests', 'test', 'composer exec phpunit -- --exclude-group Elasticsearch'),
+    s(wf, 'tests-es-7', 'system', 'sudo sysctl -w vm.max_map_count=262144'),
+    s(wf, 'tests-es-7', 'build', 'curl -sL https://example.org/es.tar.gz | tar xz'),
+    s(wf, 'tests-es-7', 'install', 'composer require --no-update --dev elasticsearch/elasticsearch:^7'),
+    s(wf, 'tests-es-7', 'install', 'composer install'),
+    s(wf, 'tests-es-7', 'test', 'composer exec phpunit -- --group Elasticsearch'),
+  ], [job(`${wf}#tests`), job(`${wf}#tests-es-7`, { needs: [`${wf}#tests`], services: ['elasticsearch'] })]);
+  expect(r.kept.map((c) => c.command)).toEqual(['composer install', 'composer exec phpunit -- --exclude-group Elasticsearch']);
+
+  const updated = selectCiJobs([
+    s(wf, 'test', 'install', 'npm ci'),
+    s(wf, 'test', 'test', 'npm test'),
+    s(wf, 'test-with-updated-direct-dependencies', 'install', 'npm ci'),
+    s(wf, 'test-with-updated-direct-dependencies', 'build', 'npm update cliui yargs-parser'),
+    s(wf, 'test-with-updated-direct-dependencies', 'test', 'npm test'),
+  ]);
+  expect(updated.left.map((l) => l.candidate.command)).toEqual(['npm ci', 'npm update cliui yargs-parser', 'npm test']);
+  expect(updated.left[0].why).toMatch(/main one \(test\)/);
+});
+
+it('a cross-compiling release build loses to a job that tests natively; a format-only job is no test job', () => {
+  const wf = '.github/workflows/CICD.yml';
+  const r = selectCiJobs([
+    s(wf, 'ensure_cargo_fmt', 'test', 'cargo fmt -- --check'),
+    s(wf, 'min_version', 'test', 'cargo test --locked'),
+    s(wf, 'build', 'install', 'sudo apt-get -y install gcc-aarch64-linux-gnu'),
+    s(wf, 'build', 'build', 'cross build --locked --release --target=aarch64-unknown-linux-gnu'),
+    s(wf, 'build', 'test', 'cross test --locked --target=aarch64-unknown-linux-gnu'),
+    s(wf, 'build', 'build', 'fakeroot dpkg-deb --build "${DPKG_DIR}" "${DPKG_PATH}"'),
+  ]);
+  expect(r.kept.map((c) => c.command)).toEqual(['cargo test --locked']);
 });

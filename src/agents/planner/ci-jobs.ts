@@ -6,7 +6,8 @@
  */
 import type { CandidateStep } from '../../protocol/plan.js';
 import { commandFamilies, isTaskRunner } from './normalize.js';
-import { splitScript, stageOfCommand } from '../documentation/command-facts.js';
+import { commandWords, isLintCommand, splitScript, stageOfCommand } from '../documentation/command-facts.js';
+import type { CiJob } from '../ci-extraction/common.js';
 
 const GOOD_NAME = /(^|[-_ /:])(tests?|ci|build|check|unit|main|linux|ubuntu)([-_ /:]|$)/i;
 const SIDE_NAME = /(lint|pre-?commit|format|style|typecheck|types|mypy|docs?|coverage|release|publish|deploy|bench|redistribut|regression|nightly|canary|preview|audit|security|sanitiz|fuzz|msrv|minimal|cross|windows|macos|wasm|android|ios|semver|api-compat|compat)/i;
@@ -24,17 +25,48 @@ interface Job {
   steps: CandidateStep[];
   families: Set<string>;
   score: number;
+  info?: CiJob;
 }
 
-function scoreJob(j: Job): number {
-  const stages = new Set(j.steps.flatMap((s) => partsOf(s).map((p) => p.stage)));
-  let score = (stages.has('test') ? 3 : 0) + (stages.has('install') ? 1 : 0) + (stages.has('build') ? 1 : 0);
+/** Commands that change the dependency set CI resolves (`npm update pkg`, `composer remove pkg`): a variant of the plain install. */
+const CHANGES_DEPENDENCIES = /^(npm|pnpm|yarn|bun|composer|bundle|bundler) (update|upgrade|up|remove|rm|uninstall)( +-\S+)* +[^-\s]|^(npx )?(ncu|npm-check-updates)\b/;
+/** Cross-compilation (`cross build`, `cargo build --target=aarch64-unknown-linux-gnu`): builds for another machine. */
+const CROSS_BUILD = /(^|\s)cross (build|test|check)\b|--target[= ]\S*-(unknown|apple|pc|linux|windows|android)[-\s]/;
+/** Packaging a release (tarballs, .deb/.rpm, installers). */
+const PACKAGES = /\b(dpkg-deb|rpmbuild|cpack|makensis|iscc|fpm|cargo deb|cargo (generate-)?rpm)\b|\btar (-\w*c\w*z|c\w*z)|\bzip -r\b/;
+
+function scoreJob(j: Job, all: Map<string, Job>): number {
+  const parts = j.steps.flatMap((s) => partsOf(s).map((p) => ({ ...p, lint: isLintCommand(p.text) })));
+  const stages = new Set(parts.map((p) => p.stage));
+  // Style checks alone (`cargo fmt --check`) are a lint job however its steps are staged.
+  const tests = parts.some((p) => p.stage === 'test' && !p.lint) ? 3 : stages.has('test') ? 1 : 0;
+  let score = tests + (stages.has('install') ? 1 : 0) + (stages.has('build') ? 1 : 0);
   const label = `${j.key.split('#')[0].split('/').pop()} ${j.name}`;
   if (GOOD_NAME.test(label)) score += 2;
   if (SIDE_NAME.test(label)) score -= 3;
-  // A job with steps only macOS or Windows can run (`brew update`, pwsh) is about that system.
-  if (j.steps.some((s) => s.platform === 'macos' || s.platform === 'windows')) score -= 2;
+  // A job that runs on macOS or Windows, or has steps only those systems can run (`brew
+  // update`, pwsh), is about that system; the plan runs on Linux.
+  if (j.info?.runner === 'macos' || j.info?.runner === 'windows' || j.steps.some((s) => s.platform === 'macos' || s.platform === 'windows')) score -= 3;
+  // Variants of a plain job: `tests-es-7` beside `tests`, a job that waits for a test job
+  // (`needs: tests`), one with service containers, one that changes the resolved dependencies,
+  // and release builds for other targets.
+  if (variantOf(j, all)) score -= 3;
+  if (j.info?.needs.some((n) => { const o = all.get(n); return !!o && o.steps.some((s) => s.stage === 'test'); })) score -= 2;
+  if (j.info?.services.length) score -= 1;
+  if (parts.some((p) => CHANGES_DEPENDENCIES.test(commandWords(p.text).join(' ')))) score -= 2;
+  if (parts.some((p) => CROSS_BUILD.test(p.text))) score -= 3;
+  if (parts.some((p) => PACKAGES.test(p.text))) score -= 2;
   return score;
+}
+
+/** Another job of the same file whose name this job's extends (`test` → `test-with-updated-deps`, `tests` → `tests-es-7`). */
+function variantOf(j: Job, all: Map<string, Job>): Job | undefined {
+  const file = j.key.split('#')[0];
+  for (const o of all.values()) {
+    if (o === j || o.key.split('#')[0] !== file) continue;
+    if (j.name.length > o.name.length && j.name.startsWith(o.name) && /^[-_ :.]/.test(j.name.slice(o.name.length)) && o.steps.some((s) => s.stage === 'test')) return o;
+  }
+  return undefined;
 }
 
 /**
@@ -47,18 +79,18 @@ export function partsOf(c: CandidateStep): { stage: CandidateStep['stage']; fami
   return parts.map((p) => ({ stage: stageOfCommand(p) ?? c.stage, families: isTaskRunner(p) ? ['*'] : [...commandFamilies(p)], text: p }));
 }
 
-export function selectCiJobs(candidates: CandidateStep[]): { kept: CandidateStep[]; left: { candidate: CandidateStep; why: string }[] } {
+export function selectCiJobs(candidates: CandidateStep[], jobInfo: CiJob[] = []): { kept: CandidateStep[]; left: { candidate: CandidateStep; why: string }[] } {
   const jobs = new Map<string, Job>();
   for (const c of candidates) {
     const key = ciJobOf(c);
     if (!key) continue;
     let j = jobs.get(key);
-    if (!j) jobs.set(key, (j = { key, name: key.split('#')[1], steps: [], families: new Set(), score: 0 }));
+    if (!j) jobs.set(key, (j = { key, name: key.split('#')[1], steps: [], families: new Set(), score: 0, info: jobInfo.find((i) => i.key === key) }));
     j.steps.push(c);
     for (const f of commandFamilies(c.command)) j.families.add(f);
   }
   if (jobs.size === 0) return { kept: candidates, left: [] };
-  for (const j of jobs.values()) j.score = scoreJob(j);
+  for (const j of jobs.values()) j.score = scoreJob(j, jobs);
   const ranked = [...jobs.values()].sort((a, b) => b.score - a.score);
   // Without any job that tests, there is no main job to choose: every job is kept, and the
   // task files still defer to them for the stages they run.

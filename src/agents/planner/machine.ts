@@ -39,6 +39,7 @@ const VERSION_PROBES: Record<string, { cmd: string; args: string[] }> = {
   ruby: { cmd: 'ruby', args: ['--version'] },
   php: { cmd: 'php', args: ['--version'] },
   dotnet: { cmd: 'dotnet', args: ['--version'] },
+  poetry: { cmd: 'poetry', args: ['--version'] },
 };
 
 const versionCache = new Map<string, string | null>();
