@@ -7,6 +7,8 @@ import { Plan, type PlanStep } from '../../src/protocol/plan.js';
 import { planRepository } from '../../src/agents/planner/build-plan.js';
 import { NovaError } from '../../src/errors.js';
 import { tempDir } from '../../src/testing/services.js';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { buildFixtures } from '../fixtures/build.js';
 import { ALL_FIXTURES } from '../fixtures/repos.js';
 
@@ -154,6 +156,27 @@ describe('prerequisites', () => {
     expect(node.satisfied).toBe(process.versions.node.startsWith('20.'));
     expect(node.detail).toContain(process.versions.node);
   });
+  it('a CI matrix listing several toolchain versions is run (and required) with the one installed here', async () => {
+    const major = process.versions.node.split('.')[0];
+    const dir = tempDir();
+    try {
+      writeFileSync(join(dir.path, 'package.json'), JSON.stringify({ name: 'm', scripts: { test: 'node --test' } }));
+      mkdirSync(join(dir.path, '.github/workflows'), { recursive: true });
+      writeFileSync(join(dir.path, '.github/workflows/ci.yml'), [
+        'on: [push]', 'jobs:', '  test:', '    runs-on: ubuntu-latest', '    strategy:', '      matrix:', `        node: [8, ${major}, 99]`,
+        '    steps:', '      - uses: actions/setup-node@v4', '        with:', '          node-version: ${{ matrix.node }}', '      - run: npm test -- --node=${{ matrix.node }}', '',
+      ].join('\n'));
+      const probed = await planRepository(dir.path, { probe: true });
+      expect(probed.steps.map((s) => s.command)).toContain(`npm test -- --node=${major}`);
+      expect(probed.prerequisites!.find((x) => x.kind === 'toolchain' && x.name === 'node')).toMatchObject({ satisfied: true });
+      // Without looking at this machine: the latest, and the versions that would do.
+      const unprobed = await planRepository(dir.path, { probe: false });
+      expect(unprobed.steps.map((s) => s.command)).toContain('npm test -- --node=99');
+      expect(unprobed.prerequisites!.find((x) => x.kind === 'toolchain' && x.name === 'node')!.detail).toBe(`wants one of 8, ${major}, 99 (CI's matrix)`);
+    } finally {
+      dir.cleanup();
+    }
+  });
 });
 
 describe('bad input still gives a plan', () => {
@@ -245,6 +268,20 @@ it("a README's examples of the project's own command are not plan steps; they ar
   const p = await plan('readme-cli-usage');
   expect(lines(p)).toEqual(['install: npm ci', 'test: npm test']);
   expect(p.warnings.join('\n')).toMatch(/left out 3 command\(s\) that are usage examples of the project's own command \(mytool\)/);
+});
+
+describe('documentation that shows rather than instructs', () => {
+  it("printed output, an API example, a server tutorial and a sentence about reproducing issues are not steps", async () => {
+    const p = await plan('readme-demos');
+    expect(lines(p)).toEqual(['install: npm ci', 'test: npm test']);
+    expect(p.warnings.join('\n')).toMatch(/README.md:\d+: the commands of that section demonstrate running the software/);
+  });
+  it("a packager's `make DESTDIR=… install` and another project's bootstrap after its clone are not planned", async () => {
+    const p = await plan('readme-packaging');
+    expect(find(p, 'make all')?.stage).toBe('build');
+    expect(p.steps.filter((s) => /DESTDIR|vcpkg/.test(s.command)).map((s) => s.command)).toEqual([]);
+    expect(p.warnings.join('\n')).toMatch(/the commands after `cd vcpkg` in that section are for a project made outside the checkout/);
+  });
 });
 
 it('no ordinary fixture step is blocked', async () => {

@@ -6,7 +6,18 @@ import { commandWords, isLintCommand, splitScript, stageOfCommand, stageOfScript
 export interface Toolchain {
   language: string;
   version: string;
+  /** Every version CI's matrix runs for this toolchain, when it lists several (any of them would do). */
+  alternatives?: string[];
   source: Provenance;
+}
+
+/** What the readers may know about this machine. */
+export interface CiOptions {
+  /**
+   * Whether a version of a toolchain (`java`, `17`) is installed here; undefined when unknown. A
+   * matrix that lists several versions is reduced to an entry this machine can run when it has one.
+   */
+  satisfiedHere?: (language: string, version: string) => boolean | undefined;
 }
 
 export interface Service {

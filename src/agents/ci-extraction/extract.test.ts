@@ -85,7 +85,7 @@ describe('GitHub Actions', () => {
   it('reduces the matrix to ubuntu and the latest stable version, substituting it everywhere', () => {
     const fs = fixtureRepo({ '.github/workflows/ci.yml': workflow });
     const { candidates, toolchains } = extractCi(fs);
-    expect(toolchains).toEqual([{ language: 'python', version: '3.12', source: { kind: 'ci', file: '.github/workflows/ci.yml', line: 23, detail: 'github-actions:test/actions/setup-python' } }]);
+    expect(toolchains).toEqual([{ language: 'python', version: '3.12', alternatives: ['3.9', '3.10', '3.12'], source: { kind: 'ci', file: '.github/workflows/ci.yml', line: 23, detail: 'github-actions:test/actions/setup-python' } }]);
     const test = find(candidates, 'pytest -x --python-version 3.12');
     expect(test.stage).toBe('test');
     expect(test.platform).toBe('any');
@@ -1105,5 +1105,46 @@ describe('GitHub Actions jobs and install actions', () => {
     expect(find(candidates, 'bundle install').source.detail).toMatch(/^github-actions:ruby\//);
     expect(toolchains.find((t) => t.language === 'poetry')?.version).toBe('1.8.3');
     expect(toolchains.find((t) => t.language === 'ruby')?.version).toBe('3.3');
+  });
+});
+
+describe('matrix versions and this machine', () => {
+  const wf = dedent(`
+    on: [push]
+    jobs:
+      build:
+        runs-on: \${{ matrix.os }}
+        strategy:
+          matrix:
+            os: [ubuntu-latest, windows-latest]
+            java: [17, 21]
+            include:
+              - java: 25
+                os: ubuntu-latest
+                extra-mvn-args: -Denforcer.fail=false
+        steps:
+          - uses: actions/setup-java@v4
+            with:
+              java-version: \${{ matrix.java }}
+          - run: mvn verify \${{ matrix.extra-mvn-args || '' }}
+  `);
+
+  it('runs the matrix entry whose toolchain version is installed here, and lists the versions that would do', () => {
+    const fs = fixtureRepo({ '.github/workflows/ci.yml': wf });
+    const here = extractCi(fs, { satisfiedHere: (language, version) => (language === 'java' ? version === '17' : undefined) });
+    expect(cmds(here.candidates)).toEqual(['mvn verify']);
+    expect(here.toolchains).toEqual([expect.objectContaining({ language: 'java', version: '17', alternatives: ['17', '21', '25'] })]);
+    // Nothing installed (or nothing known): the latest stable entry, as before.
+    const none = extractCi(fs, { satisfiedHere: () => false });
+    expect(cmds(none.candidates)).toEqual(['mvn verify -Denforcer.fail=false']);
+    expect(none.toolchains[0].version).toBe('25');
+    expect(extractCi(fs).toolchains[0].version).toBe('25');
+  });
+
+  it('Travis: of the versions listed, the one installed here', () => {
+    const fs = fixtureRepo({ '.travis.yml': 'language: python\npython:\n  - "3.8"\n  - "3.11"\n  - "3.12"\nscript: pytest\n' });
+    const here = extractCi(fs, { satisfiedHere: (language, version) => (language === 'python' ? version === '3.11' : undefined) });
+    expect(here.toolchains).toEqual([expect.objectContaining({ language: 'python', version: '3.11', alternatives: ['3.8', '3.11', '3.12'] })]);
+    expect(extractCi(fs).toolchains[0].version).toBe('3.12');
   });
 });

@@ -7,7 +7,7 @@
 import type { RepoFs } from '../../repo/repo-fs.js';
 import type { CandidateStep, Provenance } from '../../protocol/plan.js';
 import { NovaError } from '../../errors.js';
-import { emptyFindings, type CiFindings, type CiJob } from './common.js';
+import { emptyFindings, type CiFindings, type CiJob, type CiOptions, type Toolchain } from './common.js';
 import { extractGithubActions } from './github-actions.js';
 import { extractGitlab } from './gitlab.js';
 import { extractAzure, extractCircleci, extractTravis } from './travis-circle-azure.js';
@@ -20,14 +20,14 @@ import { extractCompose } from './compose.js';
 
 export interface CiExtraction {
   candidates: CandidateStep[];
-  toolchains: { language: string; version: string; source: Provenance }[];
+  toolchains: Toolchain[];
   services: { name: string; source: Provenance }[];
   jobs: CiJob[];
   warnings: string[];
 }
 
 /** Readers in order of strength of evidence; toolchains from earlier readers win. */
-const READERS: [string, (fs: RepoFs) => CiFindings][] = [
+const READERS: [string, (fs: RepoFs, opts: CiOptions) => CiFindings][] = [
   ['GitHub Actions', extractGithubActions],
   ['GitLab CI', extractGitlab],
   ['CircleCI', extractCircleci],
@@ -42,12 +42,12 @@ const READERS: [string, (fs: RepoFs) => CiFindings][] = [
   ['Docker Compose', extractCompose],
 ];
 
-export function extractCi(fs: RepoFs): CiExtraction {
+export function extractCi(fs: RepoFs, opts: CiOptions = {}): CiExtraction {
   const all = emptyFindings();
   for (const [name, read] of READERS) {
     let found: CiFindings;
     try {
-      found = read(fs);
+      found = read(fs, opts);
     } catch (e) {
       // A reader bug or an unexpected shape must not cost the evidence from the other files.
       all.warnings.push(`${name} configuration could not be read: ${e instanceof NovaError ? e.message : (e as Error).message}`);

@@ -11,7 +11,7 @@ import { chooseMatrixEntry, type MatrixEntry } from './matrix.js';
 import { conditionHolds, RUNNER_WORKSPACE_DIR, substitute, UNKNOWN, type ExprContext } from './expressions.js';
 import { parseShell } from '../command-validation/parser.js';
 import { commandWords, splitScript } from '../documentation/command-facts.js';
-import { candidate, cleanScript, CI_CONFIDENCE, decideStage, emptyFindings, isCleanupOnly, isInformational, isReleaseName, normaliseDir, platformOfLabel, usesRunnerPlumbing, type CiFindings } from './common.js';
+import { candidate, cleanScript, CI_CONFIDENCE, decideStage, emptyFindings, isCleanupOnly, isInformational, isReleaseName, normaliseDir, platformOfLabel, usesRunnerPlumbing, type CiFindings, type CiOptions } from './common.js';
 import { serviceOfImage, toolchainOfImage } from './images.js';
 import { versionFromFile } from './version-files.js';
 
@@ -26,7 +26,7 @@ export function workflowFiles(fs: RepoFs): string[] {
     .slice(0, MAX_WORKFLOW_FILES);
 }
 
-export function extractGithubActions(fs: RepoFs): CiFindings {
+export function extractGithubActions(fs: RepoFs, opts: CiOptions = {}): CiFindings {
   const out = emptyFindings();
   for (const file of workflowFiles(fs)) {
     const r = fs.read(file, WORKFLOW_LIMIT);
@@ -48,7 +48,7 @@ export function extractGithubActions(fs: RepoFs): CiFindings {
       if (tree) out.warnings.push(`${file} is not a workflow (expected a mapping at the top); skipped`);
       continue;
     }
-    workflow(fs, file, tree, out);
+    workflow(fs, file, tree, out, opts);
   }
   return out;
 }
@@ -84,7 +84,7 @@ function reproducedEvents(on: YNode | undefined): readonly string[] | undefined 
   return triggers.includes('workflow_call') ? [] : triggers.filter((t) => CODE_TRIGGERS.has(t));
 }
 
-function workflow(fs: RepoFs, file: string, wf: YNode, out: CiFindings): void {
+function workflow(fs: RepoFs, file: string, wf: YNode, out: CiFindings, opts: CiOptions): void {
   if (notAboutCode(get(wf, 'on') ?? get(wf, 'true'))) return;
   const jobs = get(wf, 'jobs');
   if (jobs?.kind !== 'map') return;
@@ -98,14 +98,17 @@ function workflow(fs: RepoFs, file: string, wf: YNode, out: CiFindings): void {
     if (isReleaseName(jobId.replace(/[-_]/g, ' ')) || isReleaseName(jobName)) continue;
     if (get(job, 'uses')) continue; // reusable workflow call: its steps live elsewhere
 
-    const picked = pickMatrix(get(get(job, 'strategy'), 'matrix'), file, jobId, out.warnings);
+    const matrixNode = get(get(job, 'strategy'), 'matrix');
+    const axisLanguages = matrixToolchains(get(job, 'steps'));
+    const picked = pickMatrix(matrixNode, file, jobId, out.warnings, preferInstalled(axisLanguages, opts));
     const runsOnText = strList(get(job, 'runs-on')).map((s) => s.value).join(' ');
     // The platform the job runs on in CI. Off Linux, its portable steps are still the best evidence
     // of how to build and test: they are reproduced on Linux, with the matrix's runner values read
     // as a Linux runner so that `matrix.os == 'macos-latest'` conditions are false here.
     const jobPlatform = platformOfLabel(substitute(runsOnText, { matrix: picked, env: {} }).text);
     const matrix = jobPlatform === 'windows' || jobPlatform === 'macos' ? onLinuxRunner(picked) : picked;
-    const ctx: ExprContext = { matrix, matrixKnown: matrixIsStatic(get(get(job, 'strategy'), 'matrix')), env: {}, events };
+    const ctx: ExprContext = { matrix, matrixKnown: matrixIsStatic(matrixNode), env: {}, events };
+    const axisValues = matrixValues(matrixNode);
     const env = literalEnv({ ...wfEnv, ...strRecord(get(job, 'env')) }, ctx);
     ctx.env = env.values;
 
@@ -154,7 +157,7 @@ function workflow(fs: RepoFs, file: string, wf: YNode, out: CiFindings): void {
           compositeAction(fs, uses, get(step, 'with'), { file, jobId, jobName, label, stepName, ctx, env, jobPlatform, jobDefaults, wfDefaults, needsArtifacts, penalty }, out);
           return;
         }
-        setupAction(fs, uses, get(step, 'with'), ctx, prov(entry(step, 'uses')!.keyLine, label), out);
+        setupAction(fs, uses, get(step, 'with'), ctx, prov(entry(step, 'uses')!.keyLine, label), out, axisValues);
         return;
       }
       runStep(step, { file, jobId, jobName, label, stepName, ctx, env, jobPlatform, jobDefaults, wfDefaults, needsArtifacts, penalty }, out);
@@ -259,7 +262,8 @@ function runStep(step: YNode, scope: StepScope, out: CiFindings): void {
   const fromCwd = cwd ? cwd.split('/').map(() => '..').join('/') : '.';
   const sub = substitute(cleanScript(run), { ...ctx, fromCwd });
   const vars = workspaceVars(sub.text, fromCwd);
-  sub.text = vars.text;
+  // An expression that was empty (`${{ matrix.extra-args || '' }}`) leaves no trailing blank.
+  sub.text = vars.text.split('\n').map((l) => l.trimEnd()).join('\n').trim();
   sub.runnerWorkspace ||= vars.runnerWorkspace;
   if (!sub.text || isReleaseCommand(sub.text) || isInformational(sub.text) || isCleanupOnly(sub.text)) return;
   const stepEnv = literalEnv(strRecord(get(step, 'env')), ctx);
@@ -350,7 +354,7 @@ function matrixIsStatic(node: YNode | undefined): boolean {
   return !JSON.stringify(toPlain(node)).includes('${{');
 }
 
-function pickMatrix(node: YNode | undefined, file: string, jobId: string, warnings: string[]): MatrixEntry {
+function pickMatrix(node: YNode | undefined, file: string, jobId: string, warnings: string[], prefer?: (entry: MatrixEntry) => number): MatrixEntry {
   if (!node) return {};
   if (node.kind !== 'map') {
     warnings.push(`${file}: the matrix of job "${jobId}" is computed at run time; its values are unknown here`);
@@ -367,7 +371,73 @@ function pickMatrix(node: YNode | undefined, file: string, jobId: string, warnin
     else if (typeof v === 'string' && v.includes('${{')) warnings.push(`${file}: matrix axis "${e.key}" of job "${jobId}" is computed at run time; its values are unknown here`);
     else axes[e.key] = [v];
   }
-  return chooseMatrixEntry(axes, include, exclude) ?? {};
+  return chooseMatrixEntry(axes, include, exclude, prefer) ?? {};
+}
+
+/** The matrix key a value is exactly (`${{ matrix.java }}` → `java`). */
+function matrixAxisOf(value: string | undefined): string | undefined {
+  return value === undefined ? undefined : /^\$\{\{\s*matrix\.([\w-]+)\s*\}\}$/.exec(value.trim())?.[1];
+}
+
+/** Pre-releases and other interpreters on a version axis are no alternative to a stable release. */
+const UNSTABLE_VERSION = /dev|nightly|beta|alpha|rc\d*$|-ea|pypy|graalpy|preview|experimental|insiders|latest|lts|\$\{\{/i;
+
+/** Oldest first: "3.9" before "3.10". */
+function byVersion(a: string, b: string): number {
+  const pa = a.split(/[^\d]+/).filter(Boolean).map(Number);
+  const pb = b.split(/[^\d]+/).filter(Boolean).map(Number);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) if ((pa[i] ?? -1) !== (pb[i] ?? -1)) return (pa[i] ?? -1) - (pb[i] ?? -1);
+  return a.localeCompare(b);
+}
+
+/** Matrix keys that set a toolchain's version through a setup action (`java-version: ${{ matrix.java }}` → java). */
+function matrixToolchains(steps: YNode | undefined): Map<string, string> {
+  const out = new Map<string, string>();
+  if (steps?.kind !== 'seq') return out;
+  for (const st of steps.items) {
+    const uses = str(get(st, 'uses'))?.split('@')[0].toLowerCase();
+    if (!uses) continue;
+    for (const [re, language, keys] of SETUP_ACTIONS) {
+      if (!re.test(uses)) continue;
+      const axis = matrixAxisOf(keys.map((k) => str(get(get(st, 'with'), k))).find((v) => v !== undefined));
+      if (axis) out.set(axis, language);
+    }
+  }
+  return out;
+}
+
+/** Every value each axis of a matrix takes, includes too, as text. */
+function matrixValues(node: YNode | undefined): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  if (node?.kind !== 'map') return out;
+  const add = (k: string, v: unknown) => {
+    if (v === null || v === undefined || typeof v === 'object') return;
+    const t = String(v);
+    if (!(out[k] ??= []).includes(t)) out[k].push(t);
+  };
+  for (const e of node.entries) {
+    const v = toPlain(e.value);
+    if (e.key === 'include' && Array.isArray(v)) for (const inc of v) if (inc && typeof inc === 'object') for (const [k, x] of Object.entries(inc)) add(k, x);
+    if (e.key !== 'include' && e.key !== 'exclude') (Array.isArray(v) ? v : [v]).forEach((x) => add(e.key, x));
+  }
+  return out;
+}
+
+/**
+ * A bonus for matrix entries whose toolchain versions are installed here: of `java: [8, 17, 25]`
+ * the plan runs the one this machine has. Smaller than the bonus for a Linux runner.
+ */
+function preferInstalled(axisLanguages: Map<string, string>, opts: CiOptions): ((entry: MatrixEntry) => number) | undefined {
+  const here = opts.satisfiedHere;
+  if (!here || axisLanguages.size === 0) return undefined;
+  return (entry) => {
+    let bonus = 0;
+    for (const [axis, language] of axisLanguages) {
+      const v = entry[axis];
+      if ((typeof v === 'string' || typeof v === 'number') && here(language, String(v)) === true) bonus += 50;
+    }
+    return bonus;
+  };
 }
 
 interface EnvValues {
@@ -415,7 +485,7 @@ const SETUP_ACTIONS: [RegExp, string, string[], string?][] = [
   [/^gradle\/actions\/setup-gradle|gradle\/gradle-build-action$/, 'gradle', ['gradle-version']],
 ];
 
-function setupAction(fs: RepoFs, uses: string, withNode: YNode | undefined, ctx: ExprContext, source: Provenance, out: CiFindings): void {
+function setupAction(fs: RepoFs, uses: string, withNode: YNode | undefined, ctx: ExprContext, source: Provenance, out: CiFindings, axisValues: Record<string, string[]> = {}): void {
   const [name, ref] = uses.split('@');
   const action = name.toLowerCase().split('/').slice(0, 2).join('/') + (name.split('/').length > 2 ? '/' + name.split('/').slice(2).join('/') : '');
   if (action === 'actions/checkout') {
@@ -460,7 +530,10 @@ function setupAction(fs: RepoFs, uses: string, withNode: YNode | undefined, ctx:
     if (!version && language === 'ruby') version = versionFromFile(fs, '.ruby-version', 'ruby') ?? versionFromFile(fs, '.tool-versions', 'ruby');
     if (!version && language === 'go') version = versionFromFile(fs, 'go.mod', 'go');
     if (version) {
-      out.toolchains.push({ language, version, source });
+      // `java-version: ${{ matrix.java }}` over `java: [8, 17, 25]`: any listed version would do.
+      const axis = matrixAxisOf(keys.map((k) => str(get(withNode, k))).find((v) => v !== undefined));
+      const alternatives = axis ? axisValues[axis]?.filter((v) => !UNSTABLE_VERSION.test(v)).sort(byVersion) : undefined;
+      out.toolchains.push({ language, version, ...(alternatives && alternatives.length > 1 ? { alternatives } : {}), source });
     }
     return;
   }

@@ -66,9 +66,10 @@ const matches = (entry: MatrixEntry, pattern: MatrixEntry): boolean =>
 
 /**
  * The chosen entry, or undefined for no matrix. `axes` are the keys with their value lists;
- * `include`/`exclude` the lists of partial entries.
+ * `include`/`exclude` the lists of partial entries; `prefer` adds to an entry's score (versions
+ * installed on this machine).
  */
-export function chooseMatrixEntry(axes: Record<string, unknown[]>, include: MatrixEntry[] = [], exclude: MatrixEntry[] = []): MatrixEntry | undefined {
+export function chooseMatrixEntry(axes: Record<string, unknown[]>, include: MatrixEntry[] = [], exclude: MatrixEntry[] = [], prefer?: (entry: MatrixEntry) => number): MatrixEntry | undefined {
   const keys = Object.keys(axes).filter((k) => axes[k].length > 0);
   if (keys.length === 0 && include.length === 0) return undefined;
 
@@ -116,10 +117,11 @@ export function chooseMatrixEntry(axes: Record<string, unknown[]>, include: Matr
   combos.push(...extra);
   if (combos.length === 0) return undefined;
 
+  const score = (c: MatrixEntry) => scoreEntry(c, versionRanks) + (prefer?.(c) ?? 0);
   let best = combos[0];
-  let bestScore = scoreEntry(best, versionRanks);
+  let bestScore = score(best);
   for (const c of combos.slice(1)) {
-    const s = scoreEntry(c, versionRanks);
+    const s = score(c);
     if (s > bestScore) { best = c; bestScore = s; }
   }
   return best;

@@ -6,7 +6,7 @@
 import type { RepoFs } from '../../repo/repo-fs.js';
 import type { Platform, Stage } from '../../protocol/plan.js';
 import { isReleaseCommand } from '../documentation/command-facts.js';
-import { candidate, CI_CONFIDENCE, cleanScript, decideStage, emptyFindings, isInformational, isReleaseName, normaliseDir, platformOfLabel, type CiFindings } from './common.js';
+import { candidate, CI_CONFIDENCE, cleanScript, decideStage, emptyFindings, isInformational, isReleaseName, normaliseDir, platformOfLabel, type CiFindings, type CiOptions } from './common.js';
 import { get, loadYamlFile, str, strList, strRecord, type YMap, type YNode } from './yaml-tree.js';
 import { serviceOfImage, toolchainOfImage } from './images.js';
 import { chooseMatrixEntry } from './matrix.js';
@@ -32,7 +32,7 @@ function travisEffective(root: YMap): YMap {
   return { ...root, entries };
 }
 
-export function extractTravis(fs: RepoFs): CiFindings {
+export function extractTravis(fs: RepoFs, opts: CiOptions = {}): CiFindings {
   const out = emptyFindings();
   const file = '.travis.yml';
   const top = loadYamlFile(fs, file, out.warnings);
@@ -43,10 +43,13 @@ export function extractTravis(fs: RepoFs): CiFindings {
   for (const [key, language] of Object.entries(TRAVIS_LANG)) {
     const versions = strList(get(root, key));
     if (!versions.length) continue;
-    const chosen = chooseMatrixEntry({ v: versions.map((v) => v.value) })?.v as string | undefined;
+    const plain = (v: string) => (key === 'jdk' ? (/(\d+)/.exec(v)?.[1] ?? v) : v);
+    // Of several versions, one installed here if any (else the latest stable).
+    const prefer = opts.satisfiedHere && ((e: Record<string, unknown>) => (opts.satisfiedHere!(language, plain(String(e.v))) === true ? 50 : 0));
+    const chosen = chooseMatrixEntry({ v: versions.map((v) => v.value) }, [], [], prefer || undefined)?.v as string | undefined;
     const pick = versions.find((v) => v.value === chosen) ?? versions[versions.length - 1];
-    const version = key === 'jdk' ? (/(\d+)/.exec(pick.value)?.[1] ?? pick.value) : pick.value;
-    out.toolchains.push({ language, version, source: { kind: 'ci', file, line: pick.line, detail: `travis:${key}` } });
+    const alternatives = [...new Set(versions.map((v) => plain(v.value)).filter((v) => /^\d+(\.\d+)*$/.test(v)))];
+    out.toolchains.push({ language, version: plain(pick.value), ...(alternatives.length > 1 ? { alternatives } : {}), source: { kind: 'ci', file, line: pick.line, detail: `travis:${key}` } });
   }
   for (const s of strList(get(root, 'services'))) {
     out.services.push({ name: serviceOfImage(s.value) ?? s.value.toLowerCase(), source: { kind: 'ci', file, line: s.line, detail: 'travis:services' } });

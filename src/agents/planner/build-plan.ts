@@ -12,11 +12,11 @@ import type { RepositoryAnalysis } from '../repository-analysis/types.js';
 import { extractDocs } from '../documentation/extract.js';
 import { extractCi } from '../ci-extraction/extract.js';
 import { describe, mergeCandidates, type MergedStep } from './merge.js';
-import { detectPrerequisites } from './prerequisites.js';
+import { canonicalLanguage, detectPrerequisites, pinSatisfied } from './prerequisites.js';
 import { filterEvidence, otherDistribution } from './filters.js';
 import { selectCiJobs } from './ci-jobs.js';
 import { projectIdentity } from '../documentation/project-identity.js';
-import { debianPackageInstalled } from './machine.js';
+import { debianPackageInstalled, toolVersion } from './machine.js';
 import { judgeSteps, validationContext } from './validation.js';
 import { initValidator } from '../command-validation/index.js';
 
@@ -97,7 +97,13 @@ export async function planRepository(root: string, opts: { target?: string; prob
   const warnings: string[] = [];
   const analysis = safely('repository analysis', () => analyzeRepository(fs), { ecosystems: [], candidates: [], warnings: [], projectDirs: [], workspaceMembers: [], systemHints: [], filesSeen: 0 }, warnings);
   const docs = safely('documentation extraction', () => extractDocs(fs), { candidates: [], documents: [], warnings: [] }, warnings);
-  const ci: CiEvidence = safely('CI extraction', () => extractCi(fs), { candidates: [], toolchains: [], services: [], jobs: [], warnings: [] }, warnings);
+  // A CI matrix listing several toolchain versions is reduced to one installed here, if any.
+  const satisfiedHere = (language: string, version: string) => {
+    const lang = canonicalLanguage(language);
+    const installed = toolVersion(lang);
+    return installed === null ? undefined : pinSatisfied(lang, installed, version);
+  };
+  const ci: CiEvidence = safely('CI extraction', () => extractCi(fs, probe ? { satisfiedHere } : {}), { candidates: [], toolchains: [], services: [], jobs: [], warnings: [] }, warnings);
   warnings.push(...analysis.warnings, ...ci.warnings, ...docs.warnings);
   // A package-manager version pinned only in CI (pnpm/action-setup `version: 11.3.0`) is the one
   // the project is installed with; the manifest's packageManager field, when present, wins.
@@ -105,8 +111,9 @@ export async function planRepository(root: string, opts: { target?: string; prob
     if (e.name !== 'node') continue;
     const pinned = ci.toolchains.find((t) => t.language === e.packageManager && /^\d+(\.\d+){0,2}$/.test(t.version.trim()));
     if (pinned && !e.packageManagerVersion) e.packageManagerVersion = pinned.version.trim();
-    // Likewise the Node version CI sets up (setup-node `node-version: 14`) when no manifest names one.
-    const node = ci.toolchains.find((t) => t.language === 'node' && /^v?\d+(\.\d+){0,2}(\.x)?$/.test(t.version.trim()));
+    // Likewise the Node version CI sets up (setup-node `node-version: 14`) when no manifest names
+    // one; a matrix of versions stays CI's, where the prerequisite names every version that would do.
+    const node = ci.toolchains.find((t) => t.language === 'node' && !t.alternatives && /^v?\d+(\.\d+){0,2}(\.x)?$/.test(t.version.trim()));
     if (node && !e.languageVersion && e.root === '.') {
       e.languageVersion = node.version.trim();
       e.languageVersionSource = node.source.file ?? 'CI';

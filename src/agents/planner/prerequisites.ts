@@ -82,13 +82,13 @@ export interface PrerequisiteInput {
   ecosystems: Ecosystem[];
   steps: PlanStep[];
   systemHints: SystemHint[];
-  ciToolchains: { language: string; version: string; source: Provenance }[];
+  ciToolchains: { language: string; version: string; alternatives?: string[]; source: Provenance }[];
   ciServices: { name: string; source: Provenance }[];
   /** Whether to check `satisfied` against this machine. */
   probe: boolean;
 }
 
-function canonicalLanguage(l: string): string {
+export function canonicalLanguage(l: string): string {
   const x = l.toLowerCase();
   return x === 'nodejs' ? 'node' : x === 'golang' ? 'go' : x === 'jdk' || x === 'temurin' ? 'java' : x === 'python3' ? 'python' : x;
 }
@@ -102,25 +102,28 @@ export async function detectPrerequisites(input: PrerequisiteInput): Promise<{ p
   };
 
   // Toolchains: language versions the manifests or CI ask for, and the package manager tools.
-  const wanted = new Map<string, { version: string; source: Provenance }>();
+  const wanted = new Map<string, { version: string; alternatives?: string[]; source: Provenance }>();
   for (const e of input.ecosystems) {
     const lang = LANGUAGE_OF[e.name];
     if (lang && e.languageVersion && !wanted.has(lang)) wanted.set(lang, { version: effectiveConstraint(lang, e.languageVersion), source: { kind: 'manifest', file: e.root === '.' ? e.languageVersionSource : `${e.root}/${e.languageVersionSource}` } });
   }
   for (const t of input.ciToolchains) {
     const lang = canonicalLanguage(t.language);
-    if (!wanted.has(lang)) wanted.set(lang, { version: t.version, source: t.source });
+    if (!wanted.has(lang)) wanted.set(lang, { version: t.version, ...(t.alternatives ? { alternatives: t.alternatives } : {}), source: t.source });
   }
   for (const e of input.ecosystems) {
     const lang = LANGUAGE_OF[e.name];
     if (lang && !wanted.has(lang)) wanted.set(lang, { version: '', source: { kind: 'manifest', file: e.root === '.' ? undefined : e.root } });
   }
-  for (const [lang, { version, source }] of wanted) {
+  for (const [lang, { version, alternatives, source }] of wanted) {
     const installed = input.probe ? toolVersion(lang) : undefined;
-    const satisfied = installed === undefined ? undefined : version ? pinSatisfied(lang, installed, version) : installed !== null;
+    // CI's matrix runs several versions: any of them will do (the chosen one is installed when any is).
+    const versions = alternatives?.length ? alternatives : version ? [version] : [];
+    const satisfied = installed === undefined ? undefined : versions.length ? anyTrue(versions.map((v) => pinSatisfied(lang, installed, v))) : installed !== null;
+    const wants = versions.length > 1 ? `wants one of ${versions.join(', ')} (CI's matrix)` : version ? `wants ${version}` : 'any version';
     add({
       kind: 'toolchain', name: lang,
-      detail: `${version ? `wants ${version}` : 'any version'}${installed === undefined ? '' : installed === null ? '; not installed here' : `; ${installed} installed here`}`,
+      detail: `${wants}${installed === undefined ? '' : installed === null ? '; not installed here' : `; ${installed} installed here`}`,
       ...(satisfied === undefined ? {} : { satisfied }), source,
     });
   }
@@ -227,6 +230,11 @@ export async function detectPrerequisites(input: PrerequisiteInput): Promise<{ p
     }
   }
   return { prerequisites: out, extraSteps, warnings };
+}
+
+/** true when any is true, false when all are false, otherwise unknown. */
+function anyTrue(xs: (boolean | undefined)[]): boolean | undefined {
+  return xs.includes(true) ? true : xs.every((x) => x === false) ? false : undefined;
 }
 
 /** The script a `npm test`/`yarn x`-style command runs, to look inside it. */
