@@ -37,6 +37,17 @@ export interface CiJob {
   needs: string[];
 }
 
+/**
+ * The CI job a candidate's detail names (`github-actions:test/Run tests` → `github-actions:test`),
+ * undefined for evidence that is not a hosted CI job. Travis's `travis:<phase>` details are the
+ * phases (install, script…) of its one job.
+ */
+export function ciJobOfDetail(detail: string | undefined): string | undefined {
+  const m = /^(github-actions|gitlab-ci|circleci|travis|azure-pipelines):([^/]+)/.exec(detail ?? '');
+  if (!m) return undefined;
+  return m[1] === 'travis' ? 'travis:job' : m[0];
+}
+
 /** What one CI reader found in one file. */
 export interface CiFindings {
   candidates: CandidateStep[];

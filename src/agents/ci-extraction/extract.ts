@@ -7,7 +7,7 @@
 import type { RepoFs } from '../../repo/repo-fs.js';
 import type { CandidateStep, Provenance } from '../../protocol/plan.js';
 import { NovaError } from '../../errors.js';
-import { emptyFindings, type CiFindings, type CiJob, type CiOptions, type Toolchain } from './common.js';
+import { ciJobOfDetail, emptyFindings, type CiFindings, type CiJob, type CiOptions, type Toolchain } from './common.js';
 import { extractGithubActions } from './github-actions.js';
 import { extractGitlab } from './gitlab.js';
 import { extractAzure, extractCircleci, extractTravis } from './travis-circle-azure.js';
@@ -89,7 +89,7 @@ function dedupeCandidates(cands: CandidateStep[]): CandidateStep[] {
   const out: CandidateStep[] = [];
   for (const c of cands) {
     const base = `${c.command}\u0000${c.cwd ?? ''}\u0000${c.platform}`;
-    const job = /^(github-actions|gitlab-ci|circleci|travis|azure-pipelines):[^/]+/.exec(c.source.detail ?? '')?.[0];
+    const job = ciJobOfDetail(c.source.detail);
     // A job's step is a duplicate only within its job; anything else folds into the first instance.
     const at = job ? best.get(`${base}\u0000${c.source.file ?? ''}#${job}`) : firstOf.get(base);
     if (at === undefined) {

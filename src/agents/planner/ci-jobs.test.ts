@@ -157,3 +157,11 @@ it('a cross-compiling release build loses to a job that tests natively; a format
   ]);
   expect(r.kept.map((c) => c.command)).toEqual(['cargo test --locked']);
 });
+
+it('Travis phases (install, script) are one job: its install is not "another CI job"', () => {
+  const travis = (phase: string, stage: CandidateStep['stage'], command: string): CandidateStep =>
+    ({ stage, command, source: { kind: 'ci', file: '.travis.yml', line: 1, detail: `travis:${phase}` }, confidence: 0.8, platform: 'any' });
+  const r = selectCiJobs([travis('install', 'install', 'npm install'), travis('script', 'test', 'npm run lint'), travis('script', 'test', 'npm test')]);
+  expect(r.kept.map((c) => c.command)).toEqual(['npm install', 'npm run lint', 'npm test']);
+  expect(ciJobOf(r.kept[0])).toBe(ciJobOf(r.kept[2]));
+});

@@ -7,16 +7,16 @@
 import type { CandidateStep } from '../../protocol/plan.js';
 import { commandFamilies, isTaskRunner } from './normalize.js';
 import { commandWords, isLintCommand, splitScript, stageOfCommand } from '../documentation/command-facts.js';
-import type { CiJob } from '../ci-extraction/common.js';
+import { ciJobOfDetail, type CiJob } from '../ci-extraction/common.js';
 
 const GOOD_NAME = /(^|[-_ /:])(tests?|ci|build|check|unit|main|linux|ubuntu)([-_ /:]|$)/i;
 const SIDE_NAME = /(lint|pre-?commit|format|style|typecheck|types|mypy|docs?|coverage|release|publish|deploy|bench|redistribut|regression|nightly|canary|preview|audit|security|sanitiz|fuzz|msrv|minimal|cross|windows|macos|wasm|android|ios|semver|api-compat|compat)/i;
 
-/** `github-actions:<job>/<step>` → `<file>#<job>`; undefined for evidence that is not a CI job. */
+/** `github-actions:<job>/<step>` → `<file>#<job>` (Travis: `<file>#job`); undefined for evidence that is not a CI job. */
 export function ciJobOf(c: CandidateStep): string | undefined {
-  if (c.source.kind !== 'ci' || !c.source.detail) return undefined;
-  const m = /^(github-actions|gitlab-ci|circleci|travis|azure-pipelines):([^/]+)/.exec(c.source.detail);
-  return m ? `${c.source.file ?? ''}#${m[2]}` : undefined;
+  if (c.source.kind !== 'ci') return undefined;
+  const job = ciJobOfDetail(c.source.detail);
+  return job ? `${c.source.file ?? ''}#${job.slice(job.indexOf(':') + 1)}` : undefined;
 }
 
 interface Job {
