@@ -5,6 +5,7 @@ import { ALL_FIXTURES } from '../../../test/fixtures/repos.js';
 import { analyzeRepository } from './analyze.js';
 import type { RepositoryAnalysis } from './types.js';
 import { SYSTEM_PACKAGE_RULES } from './system-packages.data.js';
+import { cleanupFixtures, fixtureRepo } from '../documentation/fixture-repo.js';
 
 let fx: ReturnType<typeof buildFixtures>;
 const cache = new Map<string, RepositoryAnalysis>();
@@ -216,4 +217,29 @@ it('the system package table has at least 40 entries, with the required ones', (
   expect(find('python', 'psycopg2')).toContain('libpq-dev');
   expect(find('node', 'canvas')).toEqual(expect.arrayContaining(['libcairo2-dev', 'libpango1.0-dev', 'libjpeg-dev', 'libgif-dev', 'librsvg2-dev']));
   expect(find('python', 'lxml')).toEqual(['libxml2-dev', 'libxslt1-dev']);
+});
+
+describe('sub-folders that are part of the project', () => {
+  afterAll(cleanupFixtures);
+  it('a folder of requirement files inside a Python project is not a second project; one beside another kind of project is', () => {
+    const inside = analyzeRepository(fixtureRepo({
+      'setup.py': 'from setuptools import setup\nsetup(name="x")\n',
+      'requirements-dev.txt': 'pytest\n',
+      'requirements/3.3/requirements-dev.txt': 'pytest==3.0\n',
+      'requirements/3.3/constraints.txt': 'six==1.0\n',
+    }));
+    expect(inside.ecosystems.map((e) => `${e.name} ${e.root}`)).toEqual(['python .']);
+    const beside = analyzeRepository(fixtureRepo({ 'package.json': '{"name":"web"}', 'worker/requirements.txt': 'requests\n' }));
+    expect(beside.ecosystems.map((e) => `${e.name} ${e.root}`)).toEqual(['node .', 'python worker']);
+  });
+
+  it('CMake sub-folders the root takes in with add_subdirectory are part of it; others stay projects of their own', () => {
+    const a = analyzeRepository(fixtureRepo({
+      'CMakeLists.txt': 'cmake_minimum_required(VERSION 3.10)\nproject(lib C)\nadd_library(lib lib.c)\nif(ENABLE_FUZZING)\n  add_subdirectory(fuzzing)\nendif()\nadd_subdirectory("bindings" EXCLUDE_FROM_ALL)\n',
+      'fuzzing/CMakeLists.txt': 'project(fuzz C)\nadd_executable(fuzz fuzz.c)\n',
+      'bindings/CMakeLists.txt': 'project(bind C)\nadd_library(bind bind.c)\n',
+      'standalone/CMakeLists.txt': 'project(other C)\nadd_executable(other main.c)\n',
+    }));
+    expect(a.ecosystems.map((e) => `${e.name} ${e.root}`)).toEqual(['cmake .', 'cmake standalone']);
+  });
 });

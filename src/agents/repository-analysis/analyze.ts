@@ -35,7 +35,7 @@ const ROOT_MARKERS = /^(package\.json|pyproject\.toml|setup\.py|setup\.cfg|Pipfi
 const NOT_A_PROJECT_DIR = new Set([
   'test', 'tests', 'testdata', 'test-data', 'fixtures', '__fixtures__', 'fixture', 'examples', 'example', 'samples', 'sample',
   'docs', 'doc', 'documentation', 'third_party', 'third-party', 'thirdparty', 'external', 'extern', 'deps', 'benchmarks', 'benchmark', 'bench', 'website', 'www',
-  'templates', 'template', 'fuzz', 'support', 'misc', 'extras', 'utils', 'scaffold', 'demo', 'demos', 'playground', 'contrib', '.github', '.devcontainer', 'ci', 'scripts', 'tools',
+  'templates', 'template', 'fuzz', 'fuzzing', 'support', 'misc', 'extras', 'utils', 'scaffold', 'demo', 'demos', 'playground', 'contrib', '.github', '.devcontainer', 'ci', 'scripts', 'tools',
 ]);
 
 /** Detectors in the order their ecosystems are listed. */
@@ -90,6 +90,12 @@ function isInside(dir: string, root: string): boolean {
   return root === '.' ? dir !== '.' : dir.startsWith(`${root}/`);
 }
 
+/** Whether a folder's project markers are only pip requirement files. */
+function onlyRequirementFiles(files: Set<string>): boolean {
+  const markers = [...files].filter((f) => ROOT_MARKERS.test(f));
+  return markers.length > 0 && markers.every((f) => /^requirements.*\.txt$|^(dev|test)[-_]requirements\.txt$/i.test(f));
+}
+
 /** Ecosystems whose workspaces fold members of the same family. */
 function family(name: EcosystemName): string {
   return name === 'java-maven' || name === 'java-gradle' ? name : name === 'cmake' || name === 'meson' || name === 'autotools' || name === 'make' ? 'native' : name;
@@ -125,11 +131,14 @@ export function analyzeRepository(fs: RepoFs, opts: AnalyzeOptions = {}): Reposi
       // Inside a workspace, a project of the same kind that the workspace does not list is a
       // template, fixture or playground (vite's create-vite templates), not part of the build.
       if (workspaceRoots.some((w) => w.family === fam && isInside(dir.dir, w.root))) continue;
+      // A folder of requirement files inside a Python project (`requirements/3.3/requirements-dev.txt`)
+      // lists pins for that project's environments; it is not a second project.
+      if (fam === 'python' && onlyRequirementFiles(dir.files) && ecosystems.some((e) => e.name === 'python' && isInside(dir.dir, e.root))) continue;
       if (ecosystems.length >= MAX_ECOSYSTEMS) { skippedNested++; continue; }
       ecosystems.push(finding.ecosystem);
       candidates.push(...finding.candidates);
       if (finding.members?.length) workspaceRoots.push({ family: fam, root: dir.dir });
-      for (const m of finding.excluded ?? []) folded.add(`${fam}\0${m}`);
+      for (const m of [...(finding.excluded ?? []), ...(finding.includes ?? [])]) folded.add(`${fam}\0${m}`);
       for (const m of finding.members ?? []) {
         folded.add(`${fam}\0${m}`);
         if (!workspaceMembers.includes(m)) workspaceMembers.push(m);

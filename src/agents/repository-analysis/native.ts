@@ -64,11 +64,26 @@ export const detectNative: Detector = (ctx) => {
     const testTarget = ['test', 'check', 'tests'].find((t) => targets.includes(t));
     if (testTarget) candidates.push(step(ctx, { stage: 'test', command: `make ${testTarget}`, file: makefile, line: lineOf(text, new RegExp(`^${testTarget}\\s*:`, 'm')), kind: 'manifest', confidence: 0.55 }));
   }
+  const includes = name === 'cmake' ? includedDirs(ctx, 'CMakeLists.txt', /^\s*add_subdirectory\s*\(\s*"?([^\s)"$]+)/gim)
+    : name === 'meson' ? includedDirs(ctx, 'meson.build', /\bsubdir\s*\(\s*['"]([^'"]+)['"]/g) : [];
   return {
     ecosystem: { name, root: ctx.dir.dir, packageManager: name === 'cmake' ? 'cmake' : name === 'meson' ? 'meson' : 'make', dependencies: deps },
     candidates,
+    ...(includes.length ? { includes } : {}),
   };
 };
+
+/** Literal sub-folders a build file takes in, as repository paths (`add_subdirectory(fuzzing)` → `fuzzing`). */
+function includedDirs(ctx: DetectContext, file: string, re: RegExp): string[] {
+  const text = readText(ctx, file) ?? '';
+  const out: string[] = [];
+  for (const m of text.matchAll(re)) {
+    const rel = m[1].replace(/^\.\/+/, '').replace(/\/+$/, '');
+    if (!rel || rel.startsWith('/') || rel.split('/').includes('..')) continue;
+    out.push(ctx.dir.dir === '.' ? rel : `${ctx.dir.dir}/${rel}`);
+  }
+  return out;
+}
 
 /** Docker: a Dockerfile or compose file. Build steps only when nothing else describes the project. */
 export const detectDocker: Detector = (ctx) => {

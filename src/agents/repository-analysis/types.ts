@@ -26,6 +26,12 @@ export interface EcosystemFinding {
   members?: string[];
   /** Folders the workspace explicitly excludes: neither members nor projects of their own. */
   excluded?: string[];
+  /**
+   * Sub-folders this project's own build takes in (CMake `add_subdirectory`, Meson `subdir`):
+   * part of it, not projects of their own; unlike workspace members they imply nothing about
+   * other nested projects.
+   */
+  includes?: string[];
 }
 
 export type Detector = (ctx: DetectContext) => EcosystemFinding | undefined;
