@@ -1,7 +1,7 @@
 /** Shapes and small helpers shared by the CI readers. */
 import type { CandidateStep, Platform, Provenance, Stage } from '../../protocol/plan.js';
 import { STAGE_ORDER } from '../../protocol/plan.js';
-import { commandWords, isLintCommand, splitScript, stageOfCommand, stageOfScript } from '../documentation/command-facts.js';
+import { commandWords, isLintCommand, splitScript, stageOfCommand } from '../documentation/command-facts.js';
 
 export interface Toolchain {
   language: string;
@@ -91,15 +91,39 @@ export function stageOfName(name: string | undefined): Stage | undefined {
   return undefined;
 }
 
+/**
+ * A package manager run at a pinned version through a runner (`npx npm@7 ci`, `npx -y pnpm@8
+ * install`, `pnpm dlx yarn@1 install`, `corepack pnpm@9 install`) as the plain command (`npm ci`).
+ */
+export function unwrapPinnedPackageManager(part: string): string {
+  const m = /^(\s*(?:\w+=\S*\s+)*)(?:npx|pnpx|bunx|(?:pnpm|yarn) dlx|npm exec|corepack)\s+(?:(?:-y|--yes|-q|--quiet)\s+)*(npm|pnpm|yarn|bun)@\S+(?:\s+--)?(?=\s|$)/.exec(part);
+  return m ? `${m[1]}${m[2]}${part.slice(m[0].length)}` : part;
+}
+
+/** The stage of one simple CI command (see `stageOfCommand`), through a pinned package manager too. */
+export function ciStageOfCommand(part: string): Stage | undefined {
+  return stageOfCommand(unwrapPinnedPackageManager(part));
+}
+
+/** The latest stage among a script's recognised parts, as `stageOfScript`, with `ciStageOfCommand`. */
+export function ciStageOfScript(script: string): Stage | undefined {
+  let best: Stage | undefined;
+  for (const part of splitScript(script)) {
+    const s = ciStageOfCommand(part);
+    if (s && (!best || STAGE_ORDER[s] > STAGE_ORDER[best])) best = s;
+  }
+  return best;
+}
+
 /** The stage of a CI command: its words first, then the step name, then the fallback. */
 export function decideStage(command: string, name: string | undefined, fallback: Stage): Stage {
-  const byCommand = stageOfScript(command);
+  const byCommand = ciStageOfScript(command);
   const byName = stageOfName(name);
   // "Test" running `apt-get install tcl && ./check-all`: the part the words do not explain reaches
   // the stage the name says. When every part is explained (`mvn install -DskipTests` in a step
   // named "Verify build"), the commands are the better witness.
   const parts = splitScript(command);
-  if (byCommand && byName && STAGE_ORDER[byName] > STAGE_ORDER[byCommand] && parts.length > 1 && parts.some((p) => stageOfCommand(p) === undefined)) return byName;
+  if (byCommand && byName && STAGE_ORDER[byName] > STAGE_ORDER[byCommand] && parts.length > 1 && parts.some((p) => ciStageOfCommand(p) === undefined)) return byName;
   // A bare `make` runs the Makefile's first target, whatever it is: a step named "Install
   // dependencies" running it says what that target does better than the guess "build".
   if (byName && parts.length === 1 && /^(g?make|just|task)(\s+-\S+)*$/.test(commandWords(parts[0]).join(' '))) return byName;

@@ -5,10 +5,10 @@
  */
 import type { RepoFs } from '../../repo/repo-fs.js';
 import type { Stage } from '../../protocol/plan.js';
-import { splitScript, stageOfCommand, commandWords } from '../documentation/command-facts.js';
+import { splitScript, commandWords } from '../documentation/command-facts.js';
 import { operators, parseShell } from '../command-validation/parser.js';
 import type { BinaryCmd, Stmt } from '../command-validation/ast.js';
-import { candidate, CI_CONFIDENCE, emptyFindings, type CiFindings } from './common.js';
+import { candidate, CI_CONFIDENCE, ciStageOfCommand, emptyFindings, type CiFindings } from './common.js';
 import { serviceOfImage, toolchainOfImage } from './images.js';
 
 export const MAX_DOCKERFILES = 6;
@@ -205,7 +205,7 @@ export function extractDockerfiles(fs: RepoFs): CiFindings {
           const groups: { stage: Stage; parts: string[] }[] = [];
           for (const part of runParts(body)) {
             if (isHousekeeping(part)) continue;
-            const stage = stageOfCommand(part) ?? (groups.length ? groups[groups.length - 1].stage : 'build');
+            const stage = ciStageOfCommand(part) ?? (groups.length ? groups[groups.length - 1].stage : 'build');
             const last = groups[groups.length - 1];
             if (last && last.stage === stage) last.parts.push(part);
             else groups.push({ stage, parts: [part] });

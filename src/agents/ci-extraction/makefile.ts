@@ -5,8 +5,7 @@
  */
 import type { RepoFs } from '../../repo/repo-fs.js';
 import type { Stage } from '../../protocol/plan.js';
-import { stageOfScript } from '../documentation/command-facts.js';
-import { candidate, CI_CONFIDENCE, emptyFindings, type CiFindings } from './common.js';
+import { candidate, CI_CONFIDENCE, ciStageOfScript, emptyFindings, type CiFindings } from './common.js';
 
 export const MAKEFILE_NAMES = ['GNUmakefile', 'Makefile', 'makefile'];
 
@@ -91,7 +90,7 @@ export function extractMakefile(fs: RepoFs): CiFindings {
     // `make install` of an autotools/CMake project installs into the system; of a Python or
     // Node project it installs dependencies. The recipe tells which.
     if (t.name === 'install') {
-      const rs = stageOfScript(recipe.replace(/\$\([^)]*\)/g, 'x'));
+      const rs = ciStageOfScript(recipe.replace(/\$\([^)]*\)/g, 'x'));
       if (rs !== 'install') { stage = 'build'; delta = -0.25; }
     }
     out.candidates.push(candidate({

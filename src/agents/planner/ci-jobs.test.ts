@@ -1,7 +1,11 @@
-import { expect, it } from 'vitest';
+import { afterAll, expect, it } from 'vitest';
 import type { CandidateStep } from '../../protocol/plan.js';
 import { ciJobOf, selectCiJobs } from './ci-jobs.js';
-import type { CiJob } from '../ci-extraction/common.js';
+import { unwrapPinnedPackageManager, type CiJob } from '../ci-extraction/common.js';
+import { extractCi } from '../ci-extraction/extract.js';
+import { cleanupFixtures, fixtureRepo } from '../documentation/fixture-repo.js';
+
+afterAll(cleanupFixtures);
 
 const s = (file: string, job: string | undefined, stage: CandidateStep['stage'], command: string): CandidateStep => ({
   stage, command, source: { kind: 'ci', file, line: 1, ...(job ? { detail: `github-actions:${job}/step` } : { detail: 'tox' }) }, confidence: 0.9, platform: 'any',
@@ -164,4 +168,20 @@ it('Travis phases (install, script) are one job: its install is not "another CI 
   const r = selectCiJobs([travis('install', 'install', 'npm install'), travis('script', 'test', 'npm run lint'), travis('script', 'test', 'npm test')]);
   expect(r.kept.map((c) => c.command)).toEqual(['npm install', 'npm run lint', 'npm test']);
   expect(ciJobOf(r.kept[0])).toBe(ciJobOf(r.kept[2]));
+});
+
+it('a package manager pinned through npx (`npx npm@7 ci`) installs: a Dockerfile install is then an alternative, not the install step', () => {
+  const wf = '.github/workflows/node.js.yml';
+  const fs = fixtureRepo({
+    'package.json': '{"name":"srv","scripts":{"test":"tap test"}}',
+    'Dockerfile': 'FROM node:16-alpine\nCOPY package.json package-lock.json ./\nRUN npm install --production\n',
+    [wf]: 'on: [push]\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n      - run: npx npm@7 ci\n      - run: npm test\n',
+  });
+  const { candidates } = extractCi(fs);
+  expect(candidates.find((c) => c.command === 'npx npm@7 ci')?.stage).toBe('install');
+  const r = selectCiJobs(candidates);
+  expect(r.kept.map((c) => c.command)).toEqual(['npx npm@7 ci', 'npm test']);
+  expect(r.left.map((l) => l.candidate.command)).toEqual(['npm install --production']);
+  expect(unwrapPinnedPackageManager('npx -y pnpm@8.15.0 install --frozen-lockfile')).toBe('pnpm install --frozen-lockfile');
+  expect(unwrapPinnedPackageManager('npx prettier@3 --check .')).toBe('npx prettier@3 --check .');
 });

@@ -6,8 +6,8 @@
  */
 import type { CandidateStep } from '../../protocol/plan.js';
 import { commandFamilies, isTaskRunner } from './normalize.js';
-import { commandWords, isLintCommand, splitScript, stageOfCommand } from '../documentation/command-facts.js';
-import { ciJobOfDetail, type CiJob } from '../ci-extraction/common.js';
+import { commandWords, isLintCommand, splitScript } from '../documentation/command-facts.js';
+import { ciJobOfDetail, ciStageOfCommand, type CiJob } from '../ci-extraction/common.js';
 
 const GOOD_NAME = /(^|[-_ /:])(tests?|ci|build|check|unit|main|linux|ubuntu)([-_ /:]|$)/i;
 const SIDE_NAME = /(lint|pre-?commit|format|style|typecheck|types|mypy|docs?|coverage|release|publish|deploy|bench|redistribut|regression|nightly|canary|preview|audit|security|sanitiz|fuzz|msrv|minimal|cross|windows|macos|wasm|android|ios|semver|api-compat|compat)/i;
@@ -76,7 +76,7 @@ function variantOf(j: Job, all: Map<string, Job>): Job | undefined {
 export function partsOf(c: CandidateStep): { stage: CandidateStep['stage']; families: string[]; text: string }[] {
   const parts = splitScript(c.command);
   if (parts.length < 2) return [{ stage: c.stage, families: isTaskRunner(c.command) ? ['*'] : [...commandFamilies(c.command)], text: c.command.trim() }];
-  return parts.map((p) => ({ stage: stageOfCommand(p) ?? c.stage, families: isTaskRunner(p) ? ['*'] : [...commandFamilies(p)], text: p }));
+  return parts.map((p) => ({ stage: ciStageOfCommand(p) ?? c.stage, families: isTaskRunner(p) ? ['*'] : [...commandFamilies(p)], text: p }));
 }
 
 export function selectCiJobs(candidates: CandidateStep[], jobInfo: CiJob[] = []): { kept: CandidateStep[]; left: { candidate: CandidateStep; why: string }[] } {
