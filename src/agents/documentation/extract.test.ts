@@ -383,7 +383,7 @@ describe('Markdown code blocks', () => {
       'docs/conf.py': '',
     });
     const r = extractDocs(fs);
-    expect(cmds(r.candidates)).toEqual(['npm init thing my-app', 'mkdir -p build && cd build', 'cmake ..', 'make html']);
+    expect(cmds(r.candidates)).toEqual(['npm init thing my-app', 'mkdir -p build && cd build', 'cd build && cmake ..', 'make html']);
     expect(r.warnings.join('\n')).toMatch(/README.md:5: the commands after `cd my-app`.*left out/);
     expect(r.warnings.join('\n')).toMatch(/README.md:12: the commands after `cd \/tmp\/foo`/);
   });

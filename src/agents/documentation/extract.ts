@@ -13,9 +13,10 @@ import { plainTextBlocks } from './plaintext.js';
 import { asciidocBlocks } from './asciidoc.js';
 import type { DocBlock } from './doc-block.js';
 import { classifyLang, commandsInBlock, definesShellFunctions, isConsoleLang, isKnownCommandWord, looksLikeShellBlock } from './shell-block.js';
-import { findPlaceholders, isLintCommand, isReleaseCommand, platformOfCommand, stageOfScript, commandWords } from './command-facts.js';
+import { findPlaceholders, isLintCommand, isReleaseCommand, platformOfCommand, stageOfScript, commandWords, splitScript } from './command-facts.js';
 import { isReleaseSection, sectionFacts, SECTION_CONFIDENCE } from './sections.js';
 import { projectIdentity, repoNameFromUrl, type ProjectIdentity } from './project-identity.js';
+import { installsIntoSystem, isBareUrl, isEvalOneLiner, leadIntroducesOutput, looksLikeOutput, requestsLocalServer } from './not-steps.js';
 
 export interface DocumentInfo {
   path: string;
@@ -97,6 +98,13 @@ function candidatesFromBlocks(blocks: DocBlock[], doc: DocInfo, fs: RepoFs, iden
   // After `cd` into a project the reader just created elsewhere (`express /tmp/foo && cd /tmp/foo`,
   // `npm init thing my-app` then `cd my-app`), the rest of that section is about that project.
   let elsewhere: { section: string; line: number; target: string } | undefined;
+  // Sections that send requests to a server on this machine (`curl localhost:9292`) demonstrate
+  // running the software: outside developer/test/build sections, none of their commands
+  // (writing the reader's app, starting the server) is a step of setting up the checkout.
+  const demos = demoSections(blocks);
+  // In a contributor's guide, running the app and querying it is part of developing it.
+  const developerDoc = /^(contribut|develop|hacking)/i.test(doc.path.split('/').pop() ?? '');
+  const demoWarned = new Set<string>();
   for (const block of blocks) {
     const sectionKey = block.headings.join('\0');
     if (elsewhere && elsewhere.section !== sectionKey) {
@@ -110,7 +118,17 @@ function candidatesFromBlocks(blocks: DocBlock[], doc: DocInfo, fs: RepoFs, iden
     const consoleMode = isConsoleLang(block.lang);
     if (langKind === 'unknown' && !looksLikeShellBlock(block.lines, consoleMode)) continue;
     if (isReleaseSection(block.headings) || definesShellFunctions(block.lines)) continue;
+    // What a program prints, announced by the sentence before it or shown by its lines.
+    if (block.form !== 'inline' && langKind !== 'windows' && (leadIntroducesOutput(block.lead) || looksLikeOutput(block.lines))) continue;
     const section = sectionFacts(block.headings, block.lead, doc.kind);
+    const demo = demos.get(sectionKey);
+    if (demo && !developerDoc && (section.kind === 'usage' || section.kind === 'other' || section.kind === 'install')) {
+      if (!demoWarned.has(sectionKey)) {
+        demoWarned.add(sectionKey);
+        warnings.push(`${doc.path}:${demo}: the commands of that section demonstrate running the software (a request to a server on this machine); left out`);
+      }
+      continue;
+    }
     const cmds = commandsInBlock(block.lines, { consoleMode, windows: langKind === 'windows' });
 
     let base = SECTION_CONFIDENCE[section.kind];
@@ -121,10 +139,23 @@ function candidatesFromBlocks(blocks: DocBlock[], doc: DocInfo, fs: RepoFs, iden
 
     let cwd: string | undefined;
     let previous: string[] = [];
-    for (const c of cmds) {
+    // Folder of another repository this block cloned (`git clone …/vcpkg.git`): a `cd` into it
+    // leaves the checkout, and what follows builds that project.
+    let otherClone: string | undefined;
+    // Folders this block makes (`mkdir build`, `cmake -B build`), and the one it moved into
+    // (relative to cwd): `cd build` then `cmake ..` runs as `cd build && cmake ..`, since the
+    // folder does not exist until the block runs.
+    const made = new Set<string>();
+    let madeDir: string | undefined;
+    for (const [i, c] of cmds.entries()) {
       let command = c.command;
+      if (isBareUrl(command) || requestsLocalServer(command)) continue;
+      for (const dir of foldersMade(command)) {
+        const at = normaliseCwd(madeDir ? [cwd, madeDir].filter(Boolean).join('/') : cwd, dir);
+        if (at !== undefined && at !== '.') made.add(at);
+      }
       const words = commandWords(command);
-      const leaves = leavesCheckout(command, previous, fs, cwd, clonedName, identity);
+      const leaves = leavesCheckout(command, previous, fs, cwd, clonedName, identity) ?? entersOtherClone(command, otherClone, fs, cwd, cmds.slice(i + 1).map((x) => x.command));
       previous = words;
       if (leaves) {
         elsewhere = { section: sectionKey, line: c.line, target: leaves };
@@ -138,9 +169,15 @@ function candidatesFromBlocks(blocks: DocBlock[], doc: DocInfo, fs: RepoFs, iden
           clonedName = name;
           continue;
         }
+        otherClone = name || undefined;
       }
       const cdMatch = /^cd\s+("?)([^\s"&;|]+)\1\s*(?:&&\s*([\s\S]*))?$/.exec(command);
-      if (cdMatch) {
+      const intoMade = cdMatch ? enterMade(cdMatch[2].replace(/\/+$/, ''), cwd, madeDir, made, fs) : undefined;
+      if (cdMatch && intoMade) {
+        madeDir = intoMade.dir;
+        if (!cdMatch[3]) continue;
+        command = cdMatch[3];
+      } else if (cdMatch) {
         const target = cdMatch[2].replace(/\/+$/, '');
         const rest = cdMatch[3];
         const joined = normaliseCwd(cwd, target);
@@ -166,6 +203,14 @@ function candidatesFromBlocks(blocks: DocBlock[], doc: DocInfo, fs: RepoFs, iden
       if (/^(exit|clear|cls|logout|deactivate)$/.test(command.trim()) || GIT_HOUSEKEEPING.test(command.trim())) continue;
       if (isReleaseCommand(command)) continue; // `npm publish`, `./release.sh`: maintainers releasing, not building
       if (/^-/.test(command)) continue; // `--theme="TwoDark"`: a line of a config file shown in a shell block
+      const bare = command;
+      if (madeDir) command = `cd ${madeDir} && ${command}`;
+      else {
+        // `mkdir -p build && cd build` on one line: the next lines run in build.
+        const last = /(?:&&|;)\s*cd\s+("?)([^\s"&;|]+)\1\s*$/.exec(command);
+        const into = last ? enterMade(last[2].replace(/\/+$/, ''), cwd, undefined, made, fs) : undefined;
+        if (into) madeDir = into.dir;
+      }
 
       const needsInput = findPlaceholders(command);
       const cmdPlatform = c.platform ?? platformOfCommand(command);
@@ -177,14 +222,24 @@ function candidatesFromBlocks(blocks: DocBlock[], doc: DocInfo, fs: RepoFs, iden
       let confidence = base;
       // Neither the command nor the section says what this is, and its first word is not a known
       // tool or a file of the checkout: most likely an example of the project's own CLI.
-      const first = commandWords(command)[0] ?? '';
+      const first = commandWords(bare)[0] ?? '';
       if (!byCommand && !isKnownCommandWord(first) && !first.includes('/') && !fs.exists(first)) {
         if (!section.stage || section.stage === 'run') stage = 'run';
         confidence -= 0.15;
       }
+      // `$ DEBUG=foo node -e '…'` followed by `=> false`: an example of using the project, shown
+      // with what it prints, in a section that is not about developing, building or installing.
+      const example = !byCommand && c.followedByOutput && (section.kind === 'usage' || section.kind === 'other');
+      if (example || (isEvalOneLiner(command) && (stage === 'install' || stage === 'system'))) {
+        stage = 'run';
+        confidence = Math.min(confidence, SECTION_CONFIDENCE.usage) - 0.2;
+      }
       if (needsInput.length) confidence -= 0.15;
       if (isLintCommand(command)) confidence -= 0.2; // style checks: weak evidence of how to test
       if (installsPublishedSelf(command, identity)) confidence = section.kind === 'usage' ? 0.15 : 0.2;
+      // Copying the build into the system (`make DESTDIR=$pkgdir install`) is what packagers do,
+      // not a step of setting up the checkout: below what the planner plans.
+      if (installsIntoSystem(command, fs, cwd)) confidence = Math.min(confidence, 0.2);
       out.push({
         stage,
         command,
@@ -199,6 +254,70 @@ function candidatesFromBlocks(blocks: DocBlock[], doc: DocInfo, fs: RepoFs, iden
   }
   if (elsewhere) warnings.push(`${doc.path}:${elsewhere.line}: the commands after \`cd ${elsewhere.target}\` in that section are for a project made outside the checkout; left out`);
   return out;
+}
+
+/** Folders a command creates: `mkdir [-p] a b`, `cmake -B build`, `meson setup build`. */
+function foldersMade(command: string): string[] {
+  const out: string[] = [];
+  for (const part of splitScript(command)) {
+    const w = commandWords(part);
+    if (w[0] === 'mkdir') out.push(...w.slice(1).filter((a) => !a.startsWith('-')));
+    else if (w[0] === 'cmake') {
+      const b = w.findIndex((a) => a === '-B' || /^-B\S/.test(a));
+      if (b >= 0) out.push(w[b] === '-B' ? w[b + 1] ?? '' : w[b].slice(2));
+    } else if (w[0] === 'meson' && w[1] === 'setup') {
+      const dir = w.slice(2).find((a) => !a.startsWith('-'));
+      if (dir) out.push(dir);
+    }
+  }
+  return out.map((d) => d.replace(/^["']|["']$/g, '').replace(/\/+$/, '')).filter((d) => d && !/[$*?<>]/.test(d));
+}
+
+/**
+ * `cd <target>` into a folder this block made that the checkout does not have (or back out of
+ * it): the new made-folder position relative to cwd, `dir: undefined` when back at cwd.
+ */
+function enterMade(target: string, cwd: string | undefined, madeDir: string | undefined, made: Set<string>, fs: RepoFs): { dir: string | undefined } | undefined {
+  const here = [cwd, madeDir].filter(Boolean).join('/') || undefined;
+  const joined = normaliseCwd(here, target);
+  if (joined === undefined) return undefined;
+  const base = cwd ?? '.';
+  if (madeDir && joined === base) return { dir: undefined };
+  if (!made.has(joined) || fs.isDir(joined)) return undefined;
+  const rel = cwd ? (joined.startsWith(`${cwd}/`) ? joined.slice(cwd.length + 1) : undefined) : joined;
+  return rel ? { dir: rel } : undefined;
+}
+
+/** Sections (by heading key) with a request to a local server, each with the line of the first. */
+function demoSections(blocks: DocBlock[]): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const block of blocks) {
+    const key = block.headings.join('\0');
+    if (out.has(key) || block.form === 'inline') continue;
+    const kind = classifyLang(block.lang);
+    if (kind === 'other' || kind === 'windows') continue;
+    const request = commandsInBlock(block.lines, { consoleMode: isConsoleLang(block.lang) }).find((c) => requestsLocalServer(c.command));
+    if (request) out.set(key, request.line);
+  }
+  return out;
+}
+
+/**
+ * `cd vcpkg` right after `git clone …/vcpkg.git`, into a folder the checkout does not have, when
+ * what follows runs a file this checkout lacks (`./bootstrap-vcpkg.sh`): the clone is another
+ * project, not this one under a name we did not recognise (then `cmake -S . -B build` finds our
+ * CMakeLists.txt).
+ */
+function entersOtherClone(command: string, otherClone: string | undefined, fs: RepoFs, cwd: string | undefined, later: string[]): string | undefined {
+  if (!otherClone) return undefined;
+  const m = /(?:^|&&|;)\s*cd\s+("?)([^\s"&;|]+)\1\s*(?:&&([\s\S]*))?$/.exec(command);
+  if (!m) return undefined;
+  const target = m[2].replace(/\/+$/, '');
+  if (target.toLowerCase() !== otherClone) return undefined;
+  const joined = normaliseCwd(cwd, target);
+  if (joined !== undefined && fs.isDir(joined)) return undefined;
+  const file = [m[3] ?? '', ...later].map((x) => commandWords(x)[0] ?? '').find((w) => w.includes('/') && !/^(\/|~|\$)/.test(w));
+  return file && !fs.exists(normaliseCwd(cwd, file) ?? file) ? target : undefined;
 }
 
 /** Programs whose last argument names a folder of this build (`mkdir -p build`, `meson setup build`). */

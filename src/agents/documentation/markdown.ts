@@ -29,6 +29,26 @@ function pushHeading(stack: HeadingStack, depth: number, text: string): void {
   stack.push({ depth, text });
 }
 
+const INLINE_VERB = /\b(run|running|execute|type|use|invoke|call|with)\b/i;
+
+/**
+ * The sentence around inline code at [start, end) of a paragraph asks the reader to run it for
+ * this repository: a run verb comes before the code in that sentence, and the sentence is not
+ * about someone else's project or a reproduction ("…declared in `package.json` so anyone can run
+ * `npm install && npm start` and reproduce your issue").
+ */
+function instructsReader(paragraph: string, start: number, end: number): boolean {
+  const before = paragraph.slice(0, start);
+  const sentenceStart = Math.max(before.search(/[.!?]\s+(?=[^.!?]*$)/) + 1, 0);
+  const afterEnd = paragraph.slice(end).search(/[.!?](\s|$)/);
+  const sentence = paragraph.slice(sentenceStart, afterEnd < 0 ? paragraph.length : end + afterEnd);
+  // The verb before the code ("Run `npm ci`"), or the code opening a sentence that says what it
+  // does ("`./gradlew check` to check the sources and run the tests").
+  const opens = /^[\s*+\-\d.)]*$/.test(paragraph.slice(sentenceStart, start));
+  if (!INLINE_VERB.test(paragraph.slice(sentenceStart, start)) && !(opens && INLINE_VERB.test(sentence))) return false;
+  return !/\b(reproduc\w*|repro|anyone|someone|others|other people|your (own )?(project|app|application)('s)?)\b/i.test(sentence);
+}
+
 const FENCE_OPEN = /^(\s*(?:(?:[-*+]|\d+[.)])\s+)?)(`{3,}|~{3,})\s*([^`\s]*)[^`]*$/;
 
 export function markdownBlocks(text: string): DocBlock[] {
@@ -69,9 +89,15 @@ function remarkBlocks(text: string, headingStack: HeadingStack): DocBlock[] {
       case 'paragraph': {
         lead = textOf(node).trim();
         // "Run `make test` to check your changes": inline code after an imperative verb.
-        if (/\b(run|running|execute|type|use|invoke|call|with)\b/i.test(lead)) {
+        if (INLINE_VERB.test(lead)) {
+          let offset = 0;
+          // Inline code masked, so that `go test ./...` does not end a sentence.
+          const masked = node.children.map((c) => (c.type === 'inlineCode' ? c.value.replace(/[.!?]/g, '_') : textOf(c))).join('');
           for (const child of node.children) {
+            const at = offset;
+            offset += textOf(child).length;
             if (child.type !== 'inlineCode' || !looksLikeCommandLine(child.value) || child.value.trim().split(/\s+/).length < 2) continue;
+            if (!instructsReader(masked, at, at + child.value.length)) continue;
             blocks.push({
               lang: '',
               lines: [{ text: child.value, line: child.position?.start.line ?? 1 }],

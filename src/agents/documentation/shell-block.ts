@@ -16,6 +16,8 @@ export interface BlockCommand {
   line: number;
   /** Set when the prompt itself shows the platform (`PS C:\>`, `C:\>`). */
   platform?: Platform;
+  /** Lines without a prompt follow it in a prompted block: what it printed, shown as an example. */
+  followedByOutput?: boolean;
 }
 
 /** Languages whose blocks are shell commands to run on a Unix-like system. */
@@ -158,7 +160,11 @@ export function commandsInBlock(lines: BlockLine[], opts: { consoleMode?: boolea
       body = text.replace(/^\s*>\s?/, ''); // PS2 prompt on continuation lines
     } else if (usesPrompts) {
       const m = matchPrompt(text, consoleMode, gtPrompt);
-      if (!m) { finish(); continue; } // output line
+      if (!m) { // output line
+        finish();
+        if (text.trim() && out.length) out[out.length - 1].followedByOutput = true;
+        continue;
+      }
       finish();
       body = m.rest;
       promptPlatform = m.platform;
