@@ -122,7 +122,7 @@ export async function planRepository(root: string, opts: { target?: string; prob
 
   // Evidence in precedence order; merge keeps the strongest of equivalent commands.
   const identity = safely('project identity', () => projectIdentity(fs), { packageNames: new Set<string>(), repoNames: new Set<string>() }, warnings);
-  const filtered = filterEvidence([...ci.candidates, ...docs.candidates, ...analysis.candidates], identity, (p) => fs.exists(p));
+  const filtered = filterEvidence([...ci.candidates, ...docs.candidates, ...analysis.candidates], identity, (p) => fs.exists(p), analysis.ecosystems);
   const jobs = selectCiJobs(filtered.kept, ci.jobs);
   const kept = jobs.kept;
   const left = [...filtered.left, ...jobs.left];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { CandidateStep } from '../../protocol/plan.js';
-import { addsDependency, clonesRepository, otherDistribution, filterEvidence, installsReleasedSelf, isCiHousekeeping, isInformational, isNonBuildWorkflow, runsMissingScript, runsOwnCommand, generatesIdeFiles, scaffoldsProject } from './filters.js';
+import type { CandidateStep, Ecosystem } from '../../protocol/plan.js';
+import { addsDependency, clonesRepository, otherDistribution, filterEvidence, installsReleasedSelf, isCiHousekeeping, isInformational, isNonBuildWorkflow, runsMissingScript, runsOwnCommand, generatesIdeFiles, scaffoldsProject, uploadsCoverage } from './filters.js';
 import { mergeCandidates } from './merge.js';
 
 const identity = { packageNames: new Set(['ripgrep', 'github.com/acme/tool']), repoNames: new Set(['ripgrep', 'tool']) };
@@ -106,4 +106,20 @@ it('IDE project generation is not a step', () => {
 it('starting a new project from a template is not a step of this one', () => {
   for (const c of ['npm init vite@latest my-app', 'npm create vite@latest', 'yarn create next-app', 'npx create-react-app my-app', 'pnpm dlx create-next-app@latest', 'npx @vue/create-app x', 'cargo new hello', 'rails new blog', 'dotnet new console -o app']) expect(scaffoldsProject(c), c).toBe(true);
   for (const c of ['npm init', 'npm init -y', 'npm install', 'npx jest', 'cargo build', 'dotnet new --list']) expect(scaffoldsProject(c), c).toBe(false);
+});
+
+describe('coverage uploads', () => {
+  it('uploading coverage to a hosted service is no test step: pipes, npx, python -m, curl scripts and npm scripts doing it', () => {
+    for (const c of ['cat coverage/lcov.info | coveralls', 'cat ./coverage/lcov.info | ./node_modules/.bin/coveralls', 'codecov', 'nyc report --reporter=text-lcov | coveralls',
+      'npx codecov -t abc', 'python -m coveralls', 'bash <(curl -s https://codecov.io/bash)', 'coverage xml && codecov']) expect(uploadsCoverage(c), c).toBe(true);
+    // Lines that also test, and coverage runs that only measure locally, stay.
+    for (const c of ['npm test && codecov', 'nyc npm test', 'npm run coverage', 'pytest --cov', 'c8 report --reporter=text']) expect(uploadsCoverage(c), c).toBe(false);
+  });
+  it('filterEvidence leaves coverage uploads out, looking into the package script a CI line runs', () => {
+    const eco: Ecosystem = { name: 'node', root: '.', packageManager: 'npm', scripts: { test: 'mocha', 'test:coverage': 'cat ./coverage/lcov.info | coveralls' } };
+    const s = (command: string): CandidateStep => ({ stage: 'test', command, source: { kind: 'ci', file: '.travis.yml', detail: 'travis:script' }, confidence: 0.8, platform: 'any' });
+    const r = filterEvidence([s('npm test'), s('npm run test:coverage'), s('cat coverage/lcov.info | coveralls')], { packageNames: new Set(), repoNames: new Set() }, () => true, [eco]);
+    expect(r.kept.map((c) => c.command)).toEqual(['npm test']);
+    expect(r.left[0].why).toMatch(/coverage reports/);
+  });
 });

@@ -4,7 +4,7 @@
  * `cargo binstall ripgrep`, `curl -LO …/releases/download/…`), CI housekeeping (closing issues,
  * publishing, re-checking out), and steps that only print information.
  */
-import type { CandidateStep } from '../../protocol/plan.js';
+import type { CandidateStep, Ecosystem } from '../../protocol/plan.js';
 import type { ProjectIdentity } from '../documentation/project-identity.js';
 import { stageOfCommand } from '../documentation/command-facts.js';
 
@@ -223,12 +223,63 @@ export function clonesRepository(command: string): boolean {
   return segmentsOf(command).some((w) => w[0] === 'git' && w[1] === 'clone');
 }
 
+/** Commands that send coverage reports to a hosted service (Coveralls, Codecov, Code Climate, Codacy). */
+const COVERAGE_UPLOADERS = /^(coveralls|coveralls-lcov|codecov|codecovcli|codacy-coverage|codacy-coverage-reporter|cc-test-reporter|coveralls\.js|goveralls|cargo-coveralls|php-coveralls)$/;
+
+function uploadsIn(words: string[]): boolean {
+  const tool = (w: string) => (w ?? '').replace(/^(\.\/)?node_modules\/\.bin\//, '').replace(/^vendor\/bin\//, '').split('/').pop()!.replace(/@[^/]*$/, '');
+  const [a, b, c] = words;
+  if (COVERAGE_UPLOADERS.test(tool(a))) return true;
+  if (/^(npx|pnpx|bunx|uvx)$/.test(a) || ((a === 'pnpm' || a === 'yarn') && b === 'dlx')) return COVERAGE_UPLOADERS.test(tool(words.slice(a === 'pnpm' || a === 'yarn' ? 2 : 1).find((x) => !x.startsWith('-')) ?? ''));
+  if (/^python[0-9.]*$/.test(a) && b === '-m') return /^(coveralls|codecov)$/.test(c ?? '');
+  if (a === 'cargo' && b === 'coveralls') return true;
+  return (a === 'curl' || a === 'wget' || a === 'bash') && words.some((x) => /codecov\.io|coveralls\.io|codeclimate\.com/.test(x));
+}
+
+/** Commands that only turn coverage data into a report for an uploader (`nyc report --reporter=text-lcov`). */
+function formatsCoverage(words: string[]): boolean {
+  const [a, b] = words;
+  return /^(nyc|c8|istanbul)$/.test(a) && b === 'report' || a === 'coverage' && /^(xml|lcov|json)$/.test(b ?? '') || (/^(npx)$/.test(a) && /^(nyc|c8)$/.test(b ?? '') && words.includes('report'));
+}
+
+/**
+ * The command uploads coverage to a hosted service (`cat coverage/lcov.info | coveralls`, `codecov`,
+ * `nyc report --reporter=text-lcov | coveralls`, or an npm script doing that): every part of it
+ * uploads or only prepares the upload. Such steps need a service token and the network, and test
+ * nothing; a line that also tests (`npm test && codecov`) is kept.
+ */
+export function uploadsCoverage(command: string, scriptBody?: (command: string) => string | undefined): boolean {
+  const body = scriptBody?.(command);
+  if (body !== undefined && body !== command) return uploadsCoverage(body, scriptBody);
+  const parts = command.replace(/\\\r?\n/g, ' ').split(/\r?\n|&&|\|\||;/).map((p) => p.trim()).filter(Boolean);
+  let uploads = false;
+  const ok = parts.length > 0 && parts.every((part) => {
+    const piped = part.split(/\|(?!\|)/).map((x) => x.trim().split(/\s+/).filter(Boolean)).map((w) => {
+      while (w.length && (/^[A-Za-z_][A-Za-z0-9_]*=/.test(w[0]) || w[0] === 'env')) w = w.slice(1);
+      return w;
+    }).filter((w) => w.length);
+    if (piped.some(uploadsIn)) { uploads = true; return true; }
+    return piped.every((w) => formatsCoverage(w) || (w[0] === 'cat' && w.slice(1).every((x) => /(lcov|coverage|cobertura|clover)/i.test(x))));
+  });
+  return ok && uploads;
+}
+
+/** The body of a package-manager script the command runs (`npm run test:coverage` → its package.json line). */
+export function packageScriptBody(ecosystems: Ecosystem[]): (command: string, cwd?: string) => string | undefined {
+  return (command, cwd = '.') => {
+    const m = /^\s*(?:npm|pnpm|yarn|bun)(?:\s+run(?:-script)?)?\s+([\w:.-]+)\s*$/.exec(command);
+    if (!m) return undefined;
+    return ecosystems.find((e) => e.name === 'node' && e.root === cwd)?.scripts?.[m[1]];
+  };
+}
+
 export interface FilterResult {
   kept: CandidateStep[];
   left: { candidate: CandidateStep; why: string }[];
 }
 
-export function filterEvidence(candidates: CandidateStep[], identity: ProjectIdentity, exists: (path: string) => boolean = () => true): FilterResult {
+export function filterEvidence(candidates: CandidateStep[], identity: ProjectIdentity, exists: (path: string) => boolean = () => true, ecosystems: Ecosystem[] = []): FilterResult {
+  const scriptBody = packageScriptBody(ecosystems);
   const kept: CandidateStep[] = [];
   const left: FilterResult['left'] = [];
   for (const c of candidates) {
@@ -240,6 +291,7 @@ export function filterEvidence(candidates: CandidateStep[], identity: ProjectIde
     else if (c.source.kind === 'docs' && clonesRepository(c.command)) why = 'clone a repository (the checkout already exists)';
     else if (c.source.kind === 'docs' && addsDependency(c.command)) why = "add a dependency to a manifest (instructions for users' own projects)";
     else if (isInformational(c.command)) why = 'only prints information';
+    else if (uploadsCoverage(c.command, (x) => scriptBody(x, c.cwd))) why = 'upload coverage reports to a hosted service (they need its token and the network), not testing';
     else if (generatesIdeFiles(c.command)) why = 'only generate IDE project files';
     else if (c.source.kind === 'docs' && scaffoldsProject(c.command)) why = "start a new project from a template (tutorials for users' own projects)";
     else if (c.source.kind === 'docs' && runsMissingScript(c.command, exists, c.cwd)) why = 'run a script the repository does not contain (examples for users)';
