@@ -105,8 +105,13 @@ function candidatesFromBlocks(blocks: DocBlock[], doc: DocInfo, fs: RepoFs, iden
   // In a contributor's guide, running the app and querying it is part of developing it.
   const developerDoc = /^(contribut|develop|hacking)/i.test(doc.path.split('/').pop() ?? '');
   const demoWarned = new Set<string>();
+  let previousBlock: DocBlock | undefined;
   for (const block of blocks) {
     const sectionKey = block.headings.join('\0');
+    // The sentence before a block introduces that block; a second block right after it (no
+    // prose between) has the same lead but is not what the sentence announced.
+    const leadIsFresh = !previousBlock || previousBlock.form === 'inline' || previousBlock.lead !== block.lead || previousBlock.headings.join('\0') !== sectionKey;
+    previousBlock = block;
     if (elsewhere && elsewhere.section !== sectionKey) {
       warnings.push(`${doc.path}:${elsewhere.line}: the commands after \`cd ${elsewhere.target}\` in that section are for a project made outside the checkout; left out`);
       elsewhere = undefined;
@@ -119,7 +124,7 @@ function candidatesFromBlocks(blocks: DocBlock[], doc: DocInfo, fs: RepoFs, iden
     if (langKind === 'unknown' && !looksLikeShellBlock(block.lines, consoleMode)) continue;
     if (isReleaseSection(block.headings) || definesShellFunctions(block.lines)) continue;
     // What a program prints, announced by the sentence before it or shown by its lines.
-    if (block.form !== 'inline' && langKind !== 'windows' && (leadIntroducesOutput(block.lead) || looksLikeOutput(block.lines))) continue;
+    if (block.form !== 'inline' && langKind !== 'windows' && ((leadIsFresh && leadIntroducesOutput(block.lead)) || looksLikeOutput(block.lines))) continue;
     const section = sectionFacts(block.headings, block.lead, doc.kind);
     const demo = demos.get(sectionKey);
     if (demo && !developerDoc && (section.kind === 'usage' || section.kind === 'other' || section.kind === 'install')) {

@@ -47,6 +47,9 @@ describe('output shown in shell blocks', () => {
           https://127.0.0.1:8080
         Hit CTRL-C to stop the server
         ${fence}
+        ${fence}sh
+        srv --check cert.pem
+        ${fence}
 
         ## Status
 
@@ -80,7 +83,7 @@ describe('output shown in shell blocks', () => {
       `),
     });
     const { candidates } = extractDocs(fs);
-    expect(cmds(candidates)).toEqual(['srv -S -C cert.pem', 'srv example:app', 'make report', 'npm i', 'npm start']);
+    expect(cmds(candidates)).toEqual(['srv -S -C cert.pem', 'srv --check cert.pem', 'srv example:app', 'make report', 'npm i', 'npm start']);
   });
 
   it('recognises the sentences that announce output, and not those that ask to run something', () => {
