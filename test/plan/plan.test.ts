@@ -156,6 +156,23 @@ describe('prerequisites', () => {
     expect(node.satisfied).toBe(process.versions.node.startsWith('20.'));
     expect(node.detail).toContain(process.versions.node);
   });
+  it('toolchains set up only by CI jobs the plan leaves out are not prerequisites', async () => {
+    const dir = tempDir();
+    try {
+      writeFileSync(join(dir.path, 'package.json'), JSON.stringify({ name: 'm', scripts: { test: 'node --test' } }));
+      mkdirSync(join(dir.path, '.github/workflows'), { recursive: true });
+      writeFileSync(join(dir.path, '.github/workflows/ci.yml'), [
+        'on: [push]', 'jobs:', '  test:', '    runs-on: ubuntu-latest', '    steps:', '      - uses: actions/setup-node@v4', '        with:', '          node-version: 22',
+        '      - run: npm install', '      - run: npm test',
+        '  docs:', '    runs-on: ubuntu-latest', '    steps:', '      - uses: actions/setup-python@v5', '        with:', '          python-version: "3.12"', '      - run: mkdocs build', '',
+      ].join('\n'));
+      const p = await planRepository(dir.path, { probe: false });
+      expect(p.steps.map((s) => s.command)).toEqual(['npm install', 'npm test']);
+      expect(p.prerequisites!.filter((x) => x.kind === 'toolchain').map((x) => `${x.name} ${x.detail}`)).toEqual(['node wants 22', 'npm package manager of node']);
+    } finally {
+      dir.cleanup();
+    }
+  });
   it('a CI matrix listing several toolchain versions is run (and required) with the one installed here', async () => {
     const major = process.versions.node.split('.')[0];
     const dir = tempDir();

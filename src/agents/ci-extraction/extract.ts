@@ -61,7 +61,8 @@ export function extractCi(fs: RepoFs, opts: CiOptions = {}): CiExtraction {
   }
   return {
     candidates: dedupeCandidates(all.candidates),
-    toolchains: firstPer(all.toolchains, (t) => t.language),
+    // One per language and job: the planner keeps those of the job(s) it chooses.
+    toolchains: firstPer(all.toolchains, (t) => `${t.language}\u0000${t.source.file ?? ''}#${ciJobOfDetail(t.source.detail) ?? ''}`),
     services: firstPer(all.services, (s) => s.name),
     jobs: all.jobs,
     warnings: all.warnings,

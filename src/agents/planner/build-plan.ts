@@ -14,7 +14,7 @@ import { extractCi } from '../ci-extraction/extract.js';
 import { describe, mergeCandidates, type MergedStep } from './merge.js';
 import { canonicalLanguage, detectPrerequisites, pinSatisfied } from './prerequisites.js';
 import { filterEvidence, otherDistribution } from './filters.js';
-import { selectCiJobs } from './ci-jobs.js';
+import { ciJobOfSource, selectCiJobs } from './ci-jobs.js';
 import { projectIdentity } from '../documentation/project-identity.js';
 import { debianPackageInstalled, toolVersion } from './machine.js';
 import { judgeSteps, validationContext } from './validation.js';
@@ -105,25 +105,28 @@ export async function planRepository(root: string, opts: { target?: string; prob
   };
   const ci: CiEvidence = safely('CI extraction', () => extractCi(fs, probe ? { satisfiedHere } : {}), { candidates: [], toolchains: [], services: [], jobs: [], warnings: [] }, warnings);
   warnings.push(...analysis.warnings, ...ci.warnings, ...docs.warnings);
+  // Evidence in precedence order; merge keeps the strongest of equivalent commands.
+  const identity = safely('project identity', () => projectIdentity(fs), { packageNames: new Set<string>(), repoNames: new Set<string>() }, warnings);
+  const filtered = filterEvidence([...ci.candidates, ...docs.candidates, ...analysis.candidates], identity, (p) => fs.exists(p), analysis.ecosystems);
+  const jobs = selectCiJobs(filtered.kept, ci.jobs);
+  // Toolchains set up only by CI jobs the plan leaves out (a Deno job beside the Node tests) are
+  // not prerequisites of it.
+  const ciToolchains = ci.toolchains.filter((t) => !jobs.leftJobs.has(ciJobOfSource(t.source) ?? ''));
   // A package-manager version pinned only in CI (pnpm/action-setup `version: 11.3.0`) is the one
   // the project is installed with; the manifest's packageManager field, when present, wins.
   for (const e of analysis.ecosystems) {
     if (e.name !== 'node') continue;
-    const pinned = ci.toolchains.find((t) => t.language === e.packageManager && /^\d+(\.\d+){0,2}$/.test(t.version.trim()));
+    const pinned = ciToolchains.find((t) => t.language === e.packageManager && /^\d+(\.\d+){0,2}$/.test(t.version.trim()));
     if (pinned && !e.packageManagerVersion) e.packageManagerVersion = pinned.version.trim();
     // Likewise the Node version CI sets up (setup-node `node-version: 14`) when no manifest names
     // one; a matrix of versions stays CI's, where the prerequisite names every version that would do.
-    const node = ci.toolchains.find((t) => t.language === 'node' && !t.alternatives && /^v?\d+(\.\d+){0,2}(\.x)?$/.test(t.version.trim()));
+    const node = ciToolchains.find((t) => t.language === 'node' && !t.alternatives && /^v?\d+(\.\d+){0,2}(\.x)?$/.test(t.version.trim()));
     if (node && !e.languageVersion && e.root === '.') {
       e.languageVersion = node.version.trim();
       e.languageVersionSource = node.source.file ?? 'CI';
     }
   }
 
-  // Evidence in precedence order; merge keeps the strongest of equivalent commands.
-  const identity = safely('project identity', () => projectIdentity(fs), { packageNames: new Set<string>(), repoNames: new Set<string>() }, warnings);
-  const filtered = filterEvidence([...ci.candidates, ...docs.candidates, ...analysis.candidates], identity, (p) => fs.exists(p), analysis.ecosystems);
-  const jobs = selectCiJobs(filtered.kept, ci.jobs);
   const kept = jobs.kept;
   const left = [...filtered.left, ...jobs.left];
   const all = kept.map(scrubSecrets);
@@ -146,7 +149,7 @@ export async function planRepository(root: string, opts: { target?: string; prob
   const pre = await detectPrerequisites({
     fs, ecosystems: analysis.ecosystems,
     steps: partial.map((s) => ({ ...s, verdict: 'allow', reasons: [] })),
-    systemHints: analysis.systemHints, ciToolchains: ci.toolchains, ciServices: ci.services, probe,
+    systemHints: analysis.systemHints, ciToolchains, ciServices: ci.services, probe,
   });
   warnings.push(...pre.warnings);
   const ordered = [...pre.extraSteps.map(toPlanStep), ...(sys ? [toPlanStep(sys)] : []), ...partial];

@@ -14,9 +14,7 @@ const SIDE_NAME = /(lint|pre-?commit|format|style|typecheck|types|mypy|docs?|cov
 
 /** `github-actions:<job>/<step>` → `<file>#<job>` (Travis: `<file>#job`); undefined for evidence that is not a CI job. */
 export function ciJobOf(c: CandidateStep): string | undefined {
-  if (c.source.kind !== 'ci') return undefined;
-  const job = ciJobOfDetail(c.source.detail);
-  return job ? `${c.source.file ?? ''}#${job.slice(job.indexOf(':') + 1)}` : undefined;
+  return c.source.kind === 'ci' ? ciJobOfSource(c.source) : undefined;
 }
 
 interface Job {
@@ -79,7 +77,14 @@ export function partsOf(c: CandidateStep): { stage: CandidateStep['stage']; fami
   return parts.map((p) => ({ stage: ciStageOfCommand(p) ?? c.stage, families: isTaskRunner(p) ? ['*'] : [...commandFamilies(p)], text: p }));
 }
 
-export function selectCiJobs(candidates: CandidateStep[], jobInfo: CiJob[] = []): { kept: CandidateStep[]; left: { candidate: CandidateStep; why: string }[] } {
+export interface CiJobSelection {
+  kept: CandidateStep[];
+  left: { candidate: CandidateStep; why: string }[];
+  /** Jobs whose steps were left out (`<file>#<job>`): what they set up is not needed either. */
+  leftJobs: Set<string>;
+}
+
+export function selectCiJobs(candidates: CandidateStep[], jobInfo: CiJob[] = []): CiJobSelection {
   const jobs = new Map<string, Job>();
   for (const c of candidates) {
     const key = ciJobOf(c);
@@ -89,7 +94,7 @@ export function selectCiJobs(candidates: CandidateStep[], jobInfo: CiJob[] = [])
     j.steps.push(c);
     for (const f of commandFamilies(c.command)) j.families.add(f);
   }
-  if (jobs.size === 0) return { kept: candidates, left: [] };
+  if (jobs.size === 0) return { kept: candidates, left: [], leftJobs: new Set() };
   for (const j of jobs.values()) j.score = scoreJob(j, jobs);
   const ranked = [...jobs.values()].sort((a, b) => b.score - a.score);
   // Without any job that tests, there is no main job to choose: every job is kept, and the
@@ -128,7 +133,13 @@ export function selectCiJobs(candidates: CandidateStep[], jobInfo: CiJob[] = [])
       left.push({ candidate: c, why: `repeat with ${families.join('/')} what the main CI job (${names}) already installs and tests (alternatives, not extra steps)` });
     } else kept.push(c);
   }
-  return { kept, left };
+  return { kept, left, leftJobs: new Set([...jobs.keys()].filter((k) => !chosen.has(k))) };
+}
+
+/** The CI job a toolchain was set up in (`<file>#<job>`), as `ciJobOf` names jobs. */
+export function ciJobOfSource(source: { file?: string; detail?: string }): string | undefined {
+  const job = ciJobOfDetail(source.detail);
+  return job ? `${source.file ?? ''}#${job.slice(job.indexOf(':') + 1)}` : undefined;
 }
 
 /** Toolchains that ship their own dependency fetch in the build/test command (`go test`, `cargo test`, `mvn verify`). */
