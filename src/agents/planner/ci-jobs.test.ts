@@ -147,6 +147,17 @@ it('the plain test job beats its variants: a longer name, a job waiting for it, 
   ]);
   expect(updated.left.map((l) => l.candidate.command)).toEqual(['npm ci', 'npm update cliui yargs-parser', 'npm test']);
   expect(updated.left[0].why).toMatch(/main one \(test\)/);
+
+  // Waiting for a lint job does not make the test job a follow-up of it.
+  const afterLint = selectCiJobs([
+    s(wf, 'lint', 'test', 'npm run lint'),
+    s(wf, 'test', 'install', 'npm ci'),
+    s(wf, 'test', 'test', 'npm test'),
+    s(wf, 'e2e', 'install', 'npm ci'),
+    s(wf, 'e2e', 'build', 'npm run build'),
+    s(wf, 'e2e', 'test', 'npm run e2e'),
+  ], [job(`${wf}#lint`), job(`${wf}#test`, { needs: [`${wf}#lint`] }), job(`${wf}#e2e`)]);
+  expect(afterLint.kept.map((c) => c.command)).toEqual(['npm ci', 'npm test']);
 });
 
 it('a cross-compiling release build loses to a job that tests natively; a format-only job is no test job', () => {

@@ -49,7 +49,7 @@ function scoreJob(j: Job, all: Map<string, Job>): number {
   // (`needs: tests`), one with service containers, one that changes the resolved dependencies,
   // and release builds for other targets.
   if (variantOf(j, all)) score -= 3;
-  if (j.info?.needs.some((n) => { const o = all.get(n); return !!o && o.steps.some((s) => s.stage === 'test'); })) score -= 2;
+  if (j.info?.needs.some((n) => { const o = all.get(n); return !!o && testsBeyondLint(o); })) score -= 2;
   if (j.info?.services.length) score -= 1;
   if (parts.some((p) => CHANGES_DEPENDENCIES.test(commandWords(p.text).join(' ')))) score -= 2;
   if (parts.some((p) => CROSS_BUILD.test(p.text))) score -= 3;
@@ -57,12 +57,17 @@ function scoreJob(j: Job, all: Map<string, Job>): number {
   return score;
 }
 
+/** The job runs tests, not only style checks (a `test` job that `needs: lint` is no follow-up of it). */
+function testsBeyondLint(j: Job): boolean {
+  return j.steps.some((s) => s.stage === 'test' && !isLintCommand(s.command));
+}
+
 /** Another job of the same file whose name this job's extends (`test` → `test-with-updated-deps`, `tests` → `tests-es-7`). */
 function variantOf(j: Job, all: Map<string, Job>): Job | undefined {
   const file = j.key.split('#')[0];
   for (const o of all.values()) {
     if (o === j || o.key.split('#')[0] !== file) continue;
-    if (j.name.length > o.name.length && j.name.startsWith(o.name) && /^[-_ :.]/.test(j.name.slice(o.name.length)) && o.steps.some((s) => s.stage === 'test')) return o;
+    if (j.name.length > o.name.length && j.name.startsWith(o.name) && /^[-_ :.]/.test(j.name.slice(o.name.length)) && testsBeyondLint(o)) return o;
   }
   return undefined;
 }
