@@ -196,3 +196,12 @@ it('a package manager pinned through npx (`npx npm@7 ci`) installs: a Dockerfile
   expect(unwrapPinnedPackageManager('npx -y pnpm@8.15.0 install --frozen-lockfile')).toBe('pnpm install --frozen-lockfile');
   expect(unwrapPinnedPackageManager('npx prettier@3 --check .')).toBe('npx prettier@3 --check .');
 });
+
+it('an explicit native target (x86_64-unknown-linux-gnu) is no cross build', () => {
+  const wf = '.github/workflows/ci.yml';
+  const r = selectCiJobs([
+    s(wf, 'arm', 'test', 'cargo test --target aarch64-unknown-linux-gnu'),
+    s(wf, 'native', 'test', 'cargo test --target x86_64-unknown-linux-gnu'),
+  ]);
+  expect(r.kept.map((c) => c.command)).toEqual(['cargo test --target x86_64-unknown-linux-gnu']);
+});

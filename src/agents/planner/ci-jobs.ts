@@ -28,8 +28,8 @@ interface Job {
 
 /** Commands that change the dependency set CI resolves (`npm update pkg`, `composer remove pkg`): a variant of the plain install. */
 const CHANGES_DEPENDENCIES = /^(npm|pnpm|yarn|bun|composer|bundle|bundler) (update|upgrade|up|remove|rm|uninstall)( +-\S+)* +[^-\s]|^(npx )?(ncu|npm-check-updates)\b/;
-/** Cross-compilation (`cross build`, `cargo build --target=aarch64-unknown-linux-gnu`): builds for another machine. */
-const CROSS_BUILD = /(^|\s)cross (build|test|check)\b|--target[= ]\S*-(unknown|apple|pc|linux|windows|android)[-\s]/;
+/** Cross-compilation (`cross build`, `cargo build --target=aarch64-unknown-linux-gnu`): builds for another machine than this x86-64 Linux one. */
+const CROSS_BUILD = /(^|\s)cross (build|test|check)\b|--target[= ](?!x86_64-unknown-linux-gnu\b)\S*-(unknown|apple|pc|linux|windows|android)[-\s]/;
 /** Packaging a release (tarballs, .deb/.rpm, installers). */
 const PACKAGES = /\b(dpkg-deb|rpmbuild|cpack|makensis|iscc|fpm|cargo deb|cargo (generate-)?rpm)\b|\btar (-\w*c\w*z|c\w*z)|\bzip -r\b/;
 
