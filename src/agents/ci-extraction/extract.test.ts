@@ -1106,6 +1106,32 @@ describe('GitHub Actions jobs and install actions', () => {
     expect(toolchains.find((t) => t.language === 'poetry')?.version).toBe('1.8.3');
     expect(toolchains.find((t) => t.language === 'ruby')?.version).toBe('3.3');
   });
+
+  it('actions that wrap the step\'s own script (retry, a virtual display, yarn) run that script', () => {
+    const fs = fixtureRepo({
+      '.github/workflows/ci.yml': dedent(`
+        on: [push]
+        jobs:
+          test:
+            runs-on: ubuntu-latest
+            steps:
+              - uses: borales/actions-yarn@v4
+                with:
+                  cmd: install
+              - uses: nick-fields/retry@v3
+                with:
+                  timeout_minutes: 10
+                  max_attempts: 3
+                  command: yarn build
+              - uses: coactions/setup-xvfb@v1
+                with:
+                  run: yarn test
+                  working-directory: ./extension
+      `),
+    });
+    const { candidates } = extractCi(fs);
+    expect(candidates.map((c) => `${c.stage}: ${c.cwd ? `(${c.cwd}) ` : ''}${c.command}`)).toEqual(['install: yarn install', 'build: yarn build', 'test: (extension) xvfb-run -a yarn test']);
+  });
 });
 
 describe('matrix versions and this machine', () => {

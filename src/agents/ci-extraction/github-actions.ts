@@ -500,7 +500,7 @@ function setupAction(fs: RepoFs, uses: string, withNode: YNode | undefined, ctx:
   }
   for (const c of commandsOfAction(fs, action, withNode, ctx)) {
     out.candidates.push(candidate({
-      command: c.command, stage: decideStage(c.command, undefined, 'install'), file: source.file!, line: source.line!, detail: `${source.detail}`,
+      command: c.command, stage: decideStage(c.command, undefined, c.fallback ?? 'install'), file: source.file!, line: source.line!, detail: `${source.detail}`,
       confidence: CI_CONFIDENCE.githubActions - ACTION_TRANSLATION_PENALTY, cwd: c.cwd,
     }));
   }
@@ -547,7 +547,7 @@ const ACTION_TRANSLATION_PENALTY = 0.05;
  * a job that installs with `ramsey/composer-install` installs as surely as one that runs
  * `composer install`.
  */
-function commandsOfAction(fs: RepoFs, action: string, withNode: YNode | undefined, ctx: ExprContext): { command: string; cwd?: string }[] {
+function commandsOfAction(fs: RepoFs, action: string, withNode: YNode | undefined, ctx: ExprContext): { command: string; cwd?: string; fallback?: 'build' }[] {
   const input = (k: string): string | undefined => {
     const v = str(get(withNode, k));
     if (v === undefined) return undefined;
@@ -585,6 +585,15 @@ function commandsOfAction(fs: RepoFs, action: string, withNode: YNode | undefine
       const args = input('arguments');
       return args ? [{ command: withArgs(fs.isFile('gradlew') ? './gradlew' : 'gradle', args), cwd: normaliseDir(input('build-root-directory')) }] : [];
     }
+    case 'borales/actions-yarn':
+      return input('cmd') ? [{ command: `yarn ${input('cmd')}`, cwd: normaliseDir(input('dir')) }] : [];
+    // Wrappers whose input is the step's own script: retried, or run under a virtual display.
+    case 'nick-fields/retry':
+    case 'wandalen/wretry.action':
+      return input('command') ? [{ command: input('command')!, cwd, fallback: 'build' }] : [];
+    case 'coactions/setup-xvfb':
+    case 'gabrielbb/xvfb-action':
+      return input('run') ? [{ command: `xvfb-run -a ${input('run')}`, cwd: normaliseDir(input('working-directory') ?? input('directory')), fallback: 'build' }] : [];
     default:
       return [];
   }
