@@ -205,3 +205,15 @@ it('an explicit native target (x86_64-unknown-linux-gnu) is no cross build', () 
   ]);
   expect(r.kept.map((c) => c.command)).toEqual(['cargo test --target x86_64-unknown-linux-gnu']);
 });
+
+it('of two jobs running the same tests, the one with extra environment settings is the variant', () => {
+  const wf = '.github/workflows/ci.yml';
+  const withEnv = (job: string, stage: CandidateStep['stage'], command: string, env?: Record<string, string>): CandidateStep => ({ ...s(wf, job, stage, command), ...(env ? { env } : {}) });
+  const r = selectCiJobs([
+    withEnv('mysql', 'install', 'bundle install', { DB: 'mysql' }),
+    withEnv('mysql', 'test', 'bundle exec rake test', { DB: 'mysql' }),
+    withEnv('sqlite', 'install', 'bundle install'),
+    withEnv('sqlite', 'test', 'bundle exec rake test'),
+  ]);
+  expect(r.kept.map((c) => `${c.command} ${JSON.stringify(c.env ?? {})}`)).toEqual(['bundle install {}', 'bundle exec rake test {}']);
+});

@@ -49,6 +49,7 @@ function scoreJob(j: Job, all: Map<string, Job>): number {
   // (`needs: tests`), one with service containers, one that changes the resolved dependencies,
   // and release builds for other targets.
   if (variantOf(j, all)) score -= 3;
+  if (envVariantOf(j, all)) score -= 2;
   if (j.info?.needs.some((n) => { const o = all.get(n); return !!o && testsBeyondLint(o); })) score -= 2;
   if (j.info?.services.length) score -= 1;
   if (parts.some((p) => CHANGES_DEPENDENCIES.test(commandWords(p.text).join(' ')))) score -= 2;
@@ -60,6 +61,29 @@ function scoreJob(j: Job, all: Map<string, Job>): number {
 /** The job runs tests, not only style checks (a `test` job that `needs: lint` is no follow-up of it). */
 function testsBeyondLint(j: Job): boolean {
   return j.steps.some((s) => s.stage === 'test' && !isLintCommand(s.command));
+}
+
+/** The environment variables a job's steps set. */
+function envKeys(j: Job): Set<string> {
+  return new Set(j.steps.flatMap((s) => Object.keys(s.env ?? {})));
+}
+
+/**
+ * Another job of the same file running the same tests with fewer environment variables: this one
+ * is the same suite under extra settings (`TEST_DB=mysql`, `DEPS=lowest`).
+ */
+function envVariantOf(j: Job, all: Map<string, Job>): Job | undefined {
+  const tests = (x: Job) => [...new Set(x.steps.filter((s) => s.stage === 'test').map((s) => s.command))].sort().join('\n');
+  const mine = tests(j);
+  if (!mine) return undefined;
+  const env = envKeys(j);
+  const file = j.key.split('#')[0];
+  for (const o of all.values()) {
+    if (o === j || o.key.split('#')[0] !== file || tests(o) !== mine) continue;
+    const theirs = envKeys(o);
+    if (theirs.size < env.size && [...theirs].every((k) => env.has(k))) return o;
+  }
+  return undefined;
 }
 
 /** Another job of the same file whose name this job's extends (`test` → `test-with-updated-deps`, `tests` → `tests-es-7`). */
