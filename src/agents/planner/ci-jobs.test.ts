@@ -216,4 +216,13 @@ it('of two jobs running the same tests, the one with extra environment settings 
     withEnv('sqlite', 'test', 'bundle exec rake test'),
   ]);
   expect(r.kept.map((c) => `${c.command} ${JSON.stringify(c.env ?? {})}`)).toEqual(['bundle install {}', 'bundle exec rake test {}']);
+
+  // A variable set to nothing is no setting; uninstalling packages makes the variant.
+  const empty = selectCiJobs([
+    withEnv('build', 'install', 'make', { PYO3_FLAG: '' }),
+    withEnv('build', 'test', 'make ci'),
+    withEnv('no_chardet', 'install', 'make\npython -m pip uninstall -y chardet'),
+    withEnv('no_chardet', 'test', 'make ci'),
+  ]);
+  expect(empty.kept.map((c) => c.command)).toEqual(['make', 'make ci']);
 });

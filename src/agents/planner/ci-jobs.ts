@@ -27,7 +27,7 @@ interface Job {
 }
 
 /** Commands that change the dependency set CI resolves (`npm update pkg`, `composer remove pkg`): a variant of the plain install. */
-const CHANGES_DEPENDENCIES = /^(npm|pnpm|yarn|bun|composer|bundle|bundler) (update|upgrade|up|remove|rm|uninstall)( +-\S+)* +[^-\s]|^(npx )?(ncu|npm-check-updates)\b/;
+const CHANGES_DEPENDENCIES = /^(npm|pnpm|yarn|bun|composer|bundle|bundler) (update|upgrade|up|remove|rm|uninstall)( +-\S+)* +[^-\s]|^(npx )?(ncu|npm-check-updates)\b|^(python[0-9.]* -m )?(pip[0-9.]*|uv pip) uninstall\b/;
 /** Cross-compilation (`cross build`, `cargo build --target=aarch64-unknown-linux-gnu`): builds for another machine than this x86-64 Linux one. */
 const CROSS_BUILD = /(^|\s)cross (build|test|check)\b|--target[= ](?!x86_64-unknown-linux-gnu\b)\S*-(unknown|apple|pc|linux|windows|android)[-\s]/;
 /** Packaging a release (tarballs, .deb/.rpm, installers). */
@@ -63,9 +63,10 @@ function testsBeyondLint(j: Job): boolean {
   return j.steps.some((s) => s.stage === 'test' && !isLintCommand(s.command));
 }
 
-/** The environment variables a job's steps set. */
+/** The environment variables a job's steps set to something. */
 function envKeys(j: Job): Set<string> {
-  return new Set(j.steps.flatMap((s) => Object.keys(s.env ?? {})));
+  // An expression that came out empty (`${{ matrix.x == 'dev' && '1' || '' }}`) sets nothing.
+  return new Set(j.steps.flatMap((s) => Object.entries(s.env ?? {}).filter(([, v]) => v !== '').map(([k]) => k)));
 }
 
 /**
