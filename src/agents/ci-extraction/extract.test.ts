@@ -1167,6 +1167,11 @@ describe('matrix versions and this machine', () => {
     expect(extractCi(fs).toolchains[0].version).toBe('25');
   });
 
+  it('only versions are alternatives: other interpreters and pre-releases on the axis are not', () => {
+    const fs = fixtureRepo({ '.github/workflows/ci.yml': 'on: [push]\njobs:\n  t:\n    runs-on: ubuntu-latest\n    strategy:\n      matrix:\n        ruby: ["3.3", "3.4", jruby, truffleruby, ruby-head, "3.5-dev"]\n    steps:\n      - uses: ruby/setup-ruby@v1\n        with:\n          ruby-version: ${{ matrix.ruby }}\n      - run: bundle exec rake\n' });
+    expect(extractCi(fs).toolchains).toEqual([expect.objectContaining({ language: 'ruby', version: '3.4', alternatives: ['3.3', '3.4'] })]);
+  });
+
   it('Travis: of the versions listed, the one installed here', () => {
     const fs = fixtureRepo({ '.travis.yml': 'language: python\npython:\n  - "3.8"\n  - "3.11"\n  - "3.12"\nscript: pytest\n' });
     const here = extractCi(fs, { satisfiedHere: (language, version) => (language === 'python' ? version === '3.11' : undefined) });

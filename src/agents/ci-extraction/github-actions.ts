@@ -379,9 +379,6 @@ function matrixAxisOf(value: string | undefined): string | undefined {
   return value === undefined ? undefined : /^\$\{\{\s*matrix\.([\w-]+)\s*\}\}$/.exec(value.trim())?.[1];
 }
 
-/** Pre-releases and other interpreters on a version axis are no alternative to a stable release. */
-const UNSTABLE_VERSION = /dev|nightly|beta|alpha|rc\d*$|-ea|pypy|graalpy|preview|experimental|insiders|latest|lts|\$\{\{/i;
-
 /** Oldest first: "3.9" before "3.10". */
 function byVersion(a: string, b: string): number {
   const pa = a.split(/[^\d]+/).filter(Boolean).map(Number);
@@ -532,7 +529,7 @@ function setupAction(fs: RepoFs, uses: string, withNode: YNode | undefined, ctx:
     if (version) {
       // `java-version: ${{ matrix.java }}` over `java: [8, 17, 25]`: any listed version would do.
       const axis = matrixAxisOf(keys.map((k) => str(get(withNode, k))).find((v) => v !== undefined));
-      const alternatives = axis ? axisValues[axis]?.filter((v) => !UNSTABLE_VERSION.test(v)).sort(byVersion) : undefined;
+      const alternatives = axis ? axisValues[axis]?.filter((v) => /^v?\d+(\.\d+)*(\.x)?$/.test(v)).sort(byVersion) : undefined;
       out.toolchains.push({ language, version, ...(alternatives && alternatives.length > 1 ? { alternatives } : {}), source });
     }
     return;

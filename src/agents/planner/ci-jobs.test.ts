@@ -225,4 +225,36 @@ it('of two jobs running the same tests, the one with extra environment settings 
     withEnv('no_chardet', 'test', 'make ci'),
   ]);
   expect(empty.kept.map((c) => c.command)).toEqual(['make', 'make ci']);
+
+  // A macOS job running the same tests with fewer settings is no plain version of the Linux job.
+  const mac = selectCiJobs([
+    withEnv('dist', 'build', './configure && make'),
+    withEnv('dist', 'test', 'make distcheck'),
+    withEnv('linux', 'build', './configure && make', { CC: 'x86_64-linux-gnu-gcc' }),
+    withEnv('linux', 'test', 'make check', { CC: 'x86_64-linux-gnu-gcc' }),
+    withEnv('macos', 'build', './configure && make'),
+    withEnv('macos', 'test', 'make check'),
+  ], [job(`${wf}#linux`, { runner: 'linux' }), job(`${wf}#macos`, { runner: 'macos' }), job(`${wf}#dist`, { runner: 'linux' })]);
+  expect(mac.kept.map((c) => c.command)).toEqual(['./configure && make', 'make check']);
+  expect(ciJobOf(mac.kept[0])).toBe(`${wf}#linux`);
+});
+
+it('static analysis and valgrind jobs are side jobs', () => {
+  const r = selectCiJobs([
+    s('.github/workflows/scanbuild.yml', 'scan-build', 'test', 'scan-build make check'),
+    s('.github/workflows/valgrind.yml', 'linux', 'test', 'make check'),
+    s('.github/workflows/tests.yml', 'tests', 'test', 'make check'),
+  ]);
+  expect(r.kept.map((c) => `${c.source.file} ${c.command}`)).toEqual(['.github/workflows/tests.yml make check']);
+});
+
+it('a job that tests the project at the top of the repository beats one that only tests a sub-package', () => {
+  const wf = '.github/workflows/test.yml';
+  const r = selectCiJobs([
+    { ...s(wf, 'rack-protection', 'install', 'bundle install'), cwd: 'rack-protection' },
+    { ...s(wf, 'rack-protection', 'test', 'bundle exec rake'), cwd: 'rack-protection' },
+    s(wf, 'sinatra', 'install', 'bundle install'),
+    s(wf, 'sinatra', 'test', 'bundle exec rake'),
+  ]);
+  expect(r.kept.map((c) => `${c.cwd ?? '.'} ${c.command}`)).toEqual(['. bundle install', '. bundle exec rake']);
 });

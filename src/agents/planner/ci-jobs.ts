@@ -10,7 +10,7 @@ import { commandWords, isLintCommand, splitScript } from '../documentation/comma
 import { ciJobOfDetail, ciStageOfCommand, type CiJob } from '../ci-extraction/common.js';
 
 const GOOD_NAME = /(^|[-_ /:])(tests?|ci|build|check|unit|main|linux|ubuntu)([-_ /:]|$)/i;
-const SIDE_NAME = /(lint|pre-?commit|format|style|typecheck|types|mypy|docs?|coverage|release|publish|deploy|bench|redistribut|regression|nightly|canary|preview|audit|security|sanitiz|fuzz|msrv|minimal|cross|windows|macos|wasm|android|ios|semver|api-compat|compat)/i;
+const SIDE_NAME = /(lint|pre-?commit|format|style|typecheck|types|mypy|docs?|coverage|release|publish|deploy|bench|redistribut|regression|nightly|canary|preview|audit|security|sanitiz|fuzz|msrv|minimal|cross|windows|macos|wasm|android|ios|semver|api-compat|compat|valgrind|scan-?build|static[-_ ]?analy|coverity|analy[sz])/i;
 
 /** `github-actions:<job>/<step>` → `<file>#<job>` (Travis: `<file>#job`); undefined for evidence that is not a CI job. */
 export function ciJobOf(c: CandidateStep): string | undefined {
@@ -39,12 +39,14 @@ function scoreJob(j: Job, all: Map<string, Job>): number {
   // Style checks alone (`cargo fmt --check`) are a lint job however its steps are staged.
   const tests = parts.some((p) => p.stage === 'test' && !p.lint) ? 3 : stages.has('test') ? 1 : 0;
   let score = tests + (stages.has('install') ? 1 : 0) + (stages.has('build') ? 1 : 0);
+  // Testing the project at the top of the repository, not only a sub-package in a folder.
+  if (j.steps.some((s) => s.stage === 'test' && !s.cwd && !isLintCommand(s.command))) score += 1;
   const label = `${j.key.split('#')[0].split('/').pop()} ${j.name}`;
   if (GOOD_NAME.test(label)) score += 2;
   if (SIDE_NAME.test(label)) score -= 3;
   // A job that runs on macOS or Windows, or has steps only those systems can run (`brew
   // update`, pwsh), is about that system; the plan runs on Linux.
-  if (j.info?.runner === 'macos' || j.info?.runner === 'windows' || j.steps.some((s) => s.platform === 'macos' || s.platform === 'windows')) score -= 3;
+  if (otherSystem(j)) score -= 3;
   // Variants of a plain job: `tests-es-7` beside `tests`, a job that waits for a test job
   // (`needs: tests`), one with service containers, one that changes the resolved dependencies,
   // and release builds for other targets.
@@ -61,6 +63,11 @@ function scoreJob(j: Job, all: Map<string, Job>): number {
 /** The job runs tests, not only style checks (a `test` job that `needs: lint` is no follow-up of it). */
 function testsBeyondLint(j: Job): boolean {
   return j.steps.some((s) => s.stage === 'test' && !isLintCommand(s.command));
+}
+
+/** The job runs on macOS or Windows, or has steps only those systems can run. */
+function otherSystem(j: Job): boolean {
+  return j.info?.runner === 'macos' || j.info?.runner === 'windows' || j.steps.some((s) => s.platform === 'macos' || s.platform === 'windows');
 }
 
 /** The environment variables a job's steps set to something. */
@@ -80,7 +87,8 @@ function envVariantOf(j: Job, all: Map<string, Job>): Job | undefined {
   const env = envKeys(j);
   const file = j.key.split('#')[0];
   for (const o of all.values()) {
-    if (o === j || o.key.split('#')[0] !== file || tests(o) !== mine) continue;
+    // A macOS/Windows job has the same tests with its own settings: no plain version of a Linux one.
+    if (o === j || o.key.split('#')[0] !== file || tests(o) !== mine || otherSystem(o)) continue;
     const theirs = envKeys(o);
     if (theirs.size < env.size && [...theirs].every((k) => env.has(k))) return o;
   }
