@@ -63,3 +63,40 @@ describe('several processes opening one fresh SQLite file at once', () => {
     }
   }, 90_000);
 });
+
+describe('several processes writing one SQLite file at once', () => {
+  it('transactions that read before they write wait for each other instead of failing with "database is locked"', async () => {
+    const { execFile } = await import('node:child_process');
+    const { tempDir } = await import('../testing/services.js');
+    const { join } = await import('node:path');
+    const dir = tempDir();
+    try {
+      const file = join(dir.path, 'nova.sqlite');
+      await (await openStore({ sqlitePath: file })).close();
+      // Each transaction reads the row count, then inserts: the shape that a deferred BEGIN turns
+      // into SQLITE_BUSY at once when another process commits between the read and the write.
+      const script = `import { openStore } from ${JSON.stringify(new URL('./store.ts', import.meta.url).pathname)};
+        const s = await openStore({ sqlitePath: process.argv[1] });
+        for (let i = 0; i < 40; i++) {
+          await s.db.transaction().execute(async (trx) => {
+            const n = (await trx.selectFrom('kv').select('key').execute()).length;
+            await new Promise((r) => setTimeout(r, 1));
+            await trx.insertInto('kv').values({ namespace: 'race', key: process.pid + ':' + i, value: String(n), expires_at: null }).execute();
+          });
+        }
+        await s.close(); console.log('ok');`;
+      const run = () => new Promise<string>((resolve, reject) => {
+        execFile(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, file], { timeout: 60_000 }, (err, stdout, stderr) => (err ? reject(new Error(stderr || err.message)) : resolve(stdout.trim())));
+      });
+      expect(await Promise.all([run(), run(), run(), run()])).toEqual(['ok', 'ok', 'ok', 'ok']);
+      const store = await openStore({ sqlitePath: file });
+      try {
+        expect((await store.db.selectFrom('kv').select('key').where('namespace', '=', 'race').execute()).length).toBe(160);
+      } finally {
+        await store.close();
+      }
+    } finally {
+      dir.cleanup();
+    }
+  }, 90_000);
+});

@@ -1,10 +1,32 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
+import { CompiledQuery, Kysely, SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver } from 'kysely';
 import { NovaError } from '../../../errors.js';
 import type { Database } from '../../schema.js';
 import type { Store } from '../../store.js';
+
+/**
+ * Transactions start with BEGIN IMMEDIATE: they take the write lock at once, waiting for it under
+ * the busy timeout. A plain (deferred) BEGIN reads first and asks for the lock at its first write;
+ * if another process committed in between, SQLite cannot wait (its snapshot is stale) and fails at
+ * once with "database is locked" — which several CLI processes on one file hit within seconds.
+ */
+class ImmediateTransactionDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+}
+
+class SqliteImmediateDialect extends SqliteDialect {
+  constructor(private readonly config: ConstructorParameters<typeof SqliteDialect>[0]) {
+    super(config);
+  }
+
+  override createDriver(): Driver {
+    return new ImmediateTransactionDriver(this.config);
+  }
+}
 
 /**
  * SQLite through better-sqlite3 12.x. WAL mode plus a busy timeout lets a CLI and a server use the
@@ -31,7 +53,7 @@ export function openSqlite(path: string): Store {
   raw.pragma('busy_timeout = 10000');
   raw.pragma('synchronous = NORMAL');
   raw.pragma('foreign_keys = ON');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }) });
+  const db = new Kysely<Database>({ dialect: new SqliteImmediateDialect({ database: raw }) });
   return {
     db,
     dialect: 'sqlite',
