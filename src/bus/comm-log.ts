@@ -36,14 +36,13 @@ export interface CommLogOptions {
 }
 
 /** Order of delivery statuses within one attempt: a later one never gives way to an earlier one. */
-const STATUS_RANK = sql`CASE excluded.status WHEN 'queued' THEN 0 WHEN 'delivered' THEN 1 WHEN 'failed' THEN 2 WHEN 'dead' THEN 4 ELSE 3 END`;
-const STORED_RANK = sql`CASE messages.status WHEN 'queued' THEN 0 WHEN 'delivered' THEN 1 WHEN 'failed' THEN 2 WHEN 'dead' THEN 4 ELSE 3 END`;
+const rank = (status: 'excluded.status' | 'messages.status') => sql`CASE ${sql.ref(status)} WHEN 'queued' THEN 0 WHEN 'delivered' THEN 1 WHEN 'failed' THEN 2 WHEN 'dead' THEN 4 ELSE 3 END`;
 /**
  * An upsert changes a row only when it is news: a later attempt, or a later status of the same
  * attempt. Within one process records only move forward anyway; with a bus shared by several
  * processes (Redis Streams) the sender's "queued" may reach the store after the consumer's "acked".
  */
-const NEWER = sql<boolean>`(excluded.attempts > messages.attempts OR (excluded.attempts = messages.attempts AND ${STATUS_RANK} >= ${STORED_RANK}))`;
+const NEWER = sql<boolean>`(excluded.attempts > messages.attempts OR (excluded.attempts = messages.attempts AND ${rank('excluded.status')} >= ${rank('messages.status')}))`;
 
 export class CommLog {
   private pending: LogRecord[] = [];

@@ -5,17 +5,11 @@ import { conditionHolds, substitute, UNKNOWN } from './expressions.js';
 import { parseMakefile } from './makefile.js';
 import { CiExtractionAgent } from './agent.js';
 import { extractDocs } from '../documentation/extract.js';
-import { cleanupFixtures, dedent, fixtureRepo } from '../documentation/fixture-repo.js';
+import { cleanupFixtures, cmds, dedent, find, fixtureRepo } from '../documentation/fixture-repo.js';
 import { CandidateStep, Provenance } from '../../protocol/plan.js';
 
 afterAll(cleanupFixtures);
 
-const cmds = (cs: CandidateStep[]) => cs.map((c) => c.command);
-const find = (cs: CandidateStep[], command: string) => {
-  const c = cs.find((x) => x.command === command);
-  if (!c) throw new Error(`no candidate "${command}" among: ${cmds(cs).join(' | ')}`);
-  return c;
-};
 
 describe('GitHub Actions', () => {
   const workflow = dedent(`

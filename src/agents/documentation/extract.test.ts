@@ -3,20 +3,13 @@ import { symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { extractDocs, MAX_DOC_BYTES } from './extract.js';
 import { MAX_DOC_FILES } from './find-docs.js';
-import { cleanupFixtures, dedent, fixtureRepo } from './fixture-repo.js';
+import { cleanupFixtures, cmds, dedent, fence, find, fixtureRepo } from './fixture-repo.js';
 import { tempDir } from '../../testing/services.js';
 import { DocumentationAgent } from './agent.js';
 import type { CandidateStep } from '../../protocol/plan.js';
 
 afterAll(cleanupFixtures);
 
-const fence = '```';
-const cmds = (cs: CandidateStep[]) => cs.map((c) => c.command);
-const find = (cs: CandidateStep[], command: string) => {
-  const c = cs.find((x) => x.command === command);
-  if (!c) throw new Error(`no candidate "${command}" among: ${cmds(cs).join(' | ')}`);
-  return c;
-};
 
 describe('Markdown code blocks', () => {
   it('strips prompts, drops output lines and keeps the 1-based line of each command', () => {

@@ -6,19 +6,11 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { extractDocs } from './extract.js';
-import { cleanupFixtures, dedent, fixtureRepo } from './fixture-repo.js';
+import { cleanupFixtures, cmds, dedent, fence, find, fixtureRepo } from './fixture-repo.js';
 import { leadIntroducesOutput, looksLikeOutput } from './not-steps.js';
-import type { CandidateStep } from '../../protocol/plan.js';
 
 afterAll(cleanupFixtures);
 
-const fence = '```';
-const cmds = (cs: CandidateStep[]) => cs.map((c) => c.command);
-const find = (cs: CandidateStep[], command: string) => {
-  const c = cs.find((x) => x.command === command);
-  if (!c) throw new Error(`no candidate "${command}" among: ${cmds(cs).join(' | ')}`);
-  return c;
-};
 /** The planner does not plan documentation commands below this confidence (MIN_CONFIDENCE). */
 const PLANNED = 0.25;
 
