@@ -19,11 +19,22 @@ function compiledIsCurrent() {
   }
 }
 
-if (compiledIsCurrent()) {
-  await import('../dist/src/cli/main.js');
-} else {
-  if (process.env.NOVA_DEBUG) process.stderr.write('nova: running the TypeScript sources through tsx (no current build in dist/; `npm run build` makes one)\n');
+async function runSources(why) {
+  if (process.env.NOVA_DEBUG) process.stderr.write(`nova: running the TypeScript sources through tsx (${why}; \`npm run build\` makes a current one)\n`);
   const { register } = await import('tsx/esm/api');
   register();
   await import('../src/cli/main.ts');
+}
+
+if (!compiledIsCurrent()) {
+  await runSources('no current build in dist/');
+} else {
+  try {
+    await import('../dist/src/cli/main.js');
+  } catch (e) {
+    // A build with files missing (dist/ partly deleted): the sources still work. Anything else,
+    // and a module missing outside dist/, is a real error.
+    if (e?.code !== 'ERR_MODULE_NOT_FOUND' || !String(e.message).includes('/dist/')) throw e;
+    await runSources('the build in dist/ is incomplete');
+  }
 }

@@ -6,7 +6,7 @@
  * user's TypeScript module.
  */
 import { execFile } from 'node:child_process';
-import { appendFileSync, cpSync, existsSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, existsSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../../src/testing/services.js';
@@ -76,5 +76,15 @@ describe('bin/nova.js', () => {
 
     writeFileSync(join(root, 'src/cli/new-module.ts'), 'export const x = 1;\n');
     expect((await nova('--version')).stderr).toMatch(FALLBACK);
+  }, 180_000);
+
+  it('falls back to tsx when the build has files missing, instead of failing with a module error', async () => {
+    const built = await run(process.execPath, [join(root, 'scripts/build.mjs')]);
+    expect(built.code).toBe(0);
+    rmSync(join(root, 'dist/src/cli/output.js'));
+    const r = await nova('--version', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/the build in dist\/ is incomplete/);
+    expect(JSON.parse(r.stdout)).toHaveProperty('version');
   }, 180_000);
 });
